@@ -1,0 +1,317 @@
+// llmtrace/batch_processor.hpp: exports spans in batches from one background worker.
+// Each application thread hands finished spans to its own single-producer ring (no lock, no atomic
+// read-modify-write per span); the worker drains every ring when a batch fills, when the schedule
+// delay passes, on force_flush and at shutdown. A full ring drops the span and counts it: the
+// application never waits for export. Thread-safety: all public methods are safe concurrently.
+#pragma once
+
+#include <llmtrace/config.hpp>
+#include <llmtrace/error.hpp>
+#include <llmtrace/exporter.hpp>
+#include <llmtrace/processor.hpp>
+#include <llmtrace/detail/span_pool.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+LLMTRACE_BEGIN_NAMESPACE
+
+/// Batch settings; the defaults and the environment variables are OpenTelemetry's (OTEL_BSP_*).
+struct batch_options {
+  std::chrono::milliseconds schedule_delay{5000};   ///< OTEL_BSP_SCHEDULE_DELAY
+  std::chrono::milliseconds export_timeout{30000};  ///< OTEL_BSP_EXPORT_TIMEOUT (bounds flush and shutdown waits)
+  std::size_t max_queue_size = 2048;                ///< OTEL_BSP_MAX_QUEUE_SIZE, per producing thread
+  std::size_t max_export_batch_size = 512;          ///< OTEL_BSP_MAX_EXPORT_BATCH_SIZE
+};
+
+namespace detail {
+
+/// One producer thread's queue of finished spans.
+struct span_ring {
+  explicit span_ring(std::size_t limit_) : limit(limit_ ? limit_ : 1) {
+    std::size_t cap = 1;
+    while (cap < limit) cap <<= 1;
+    mask = cap - 1;
+    slots.reset(new span_data*[cap]);
+  }
+  ~span_ring() {
+    for (auto t = tail.load(); t != head.load(); ++t) span_pool::release(slots[t & mask]);
+  }
+  span_ring(const span_ring&) = delete;
+  span_ring& operator=(const span_ring&) = delete;
+
+  std::unique_ptr<span_data*[]> slots;
+  std::size_t limit;
+  std::size_t mask;
+  alignas(64) std::atomic<std::uint64_t> head{0};  // written by the producer
+  alignas(64) std::atomic<std::uint64_t> tail{0};  // written by the worker
+  std::atomic<bool> orphaned{false};               // the producer thread has exited
+  std::atomic<bool> closed{false};                 // the processor is gone
+};
+
+/// The calling thread's rings, one per batch processor it has fed.
+struct ring_bindings {
+  std::uint64_t last_id = 0;
+  span_ring* last = nullptr;
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<span_ring>>> rings;
+  ring_bindings() = default;
+  ring_bindings(const ring_bindings&) = delete;
+  ring_bindings& operator=(const ring_bindings&) = delete;
+  ~ring_bindings() {
+    for (auto& r : rings) r.second->orphaned.store(true, std::memory_order_release);
+  }
+};
+
+inline ring_bindings& thread_rings() noexcept {
+  thread_local ring_bindings b;
+  return b;
+}
+
+inline std::uint64_t next_processor_id() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace detail
+
+class batch_processor final : public span_processor {
+ public:
+  explicit batch_processor(std::unique_ptr<exporter> exp, batch_options opt = {})
+      : st_(std::make_shared<state>(std::move(exp), sanitize(opt))) {
+    st_->worker = std::thread([st = st_] { run(*st); });
+  }
+  ~batch_processor() override {
+    shutdown(st_->opt.export_timeout);
+    if (st_->worker.joinable()) st_->worker.detach();
+    std::lock_guard<std::mutex> lk(st_->mu);
+    for (auto& r : st_->rings) r->closed.store(true, std::memory_order_release);
+  }
+  batch_processor(const batch_processor&) = delete;
+  batch_processor& operator=(const batch_processor&) = delete;
+
+  void on_end(span_ptr span) noexcept override {
+    if (!span->recorded_sampled) return;
+    state& st = *st_;
+    if (LLMTRACE_UNLIKELY(st.stopped.load(std::memory_order_acquire))) {
+      st.dropped_shutdown.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    detail::span_ring* r = ring_for_this_thread();
+    if (LLMTRACE_UNLIKELY(!r)) {
+      st.dropped_queue.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    const std::uint64_t h = r->head.load(std::memory_order_relaxed);
+    const std::uint64_t t = r->tail.load(std::memory_order_acquire);
+    if (LLMTRACE_UNLIKELY(h - t >= r->limit)) {
+      st.dropped_queue.fetch_add(1, std::memory_order_relaxed);  // the record returns to the pool here
+      return;
+    }
+    r->slots[h & r->mask] = span.release();
+    r->head.store(h + 1, std::memory_order_release);
+    if (LLMTRACE_UNLIKELY(h + 1 - t >= st.opt.max_export_batch_size) && !st.wake.load(std::memory_order_relaxed))
+      wake(st);
+  }
+
+  /// Exports everything queued before the call; false if that did not finish within `timeout`.
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override {
+    state& st = *st_;
+    std::unique_lock<std::mutex> lk(st.mu);
+    if (st.worker_done) return true;
+    const std::uint64_t target = ++st.flush_requested;
+    st.cv.notify_one();
+    return st.done_cv.wait_for(lk, timeout, [&] { return st.flush_completed >= target || st.worker_done; });
+  }
+
+  /// Drains the queues, exports, shuts the exporter down. Never waits longer than `timeout`: a worker
+  /// stuck in a slow exporter is abandoned (its spans counted as dropped) rather than waited for.
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override {
+    state& st = *st_;
+    if (st.stopped.exchange(true)) return true;
+    std::unique_lock<std::mutex> lk(st.mu);
+    st.stop = true;
+    st.cv.notify_one();
+    const bool done = st.done_cv.wait_for(lk, timeout, [&] { return st.worker_done; });
+    lk.unlock();
+    if (done) {
+      if (st.worker.joinable()) st.worker.join();
+      return true;
+    }
+    detail::report_error("batch processor: shutdown timed out after " + std::to_string(timeout.count()) +
+                         " ms; the exporter is still busy and its remaining spans are dropped");
+    if (st.worker.joinable()) st.worker.detach();
+    return false;
+  }
+
+  processor_stats stats() const noexcept override {
+    processor_stats s;
+    s.exported = st_->exported.load();
+    s.dropped_queue = st_->dropped_queue.load();
+    s.dropped_export = st_->dropped_export.load();
+    s.dropped_shutdown = st_->dropped_shutdown.load();
+    return s;
+  }
+  const batch_options& options() const noexcept { return st_->opt; }
+
+ private:
+  struct state {
+    state(std::unique_ptr<exporter> e, batch_options o) : opt(o), exp(std::move(e)) {}
+    const std::uint64_t id = detail::next_processor_id();
+    batch_options opt;
+    std::unique_ptr<exporter> exp;
+    std::thread worker;
+
+    std::mutex mu;                       // guards everything below except the atomics
+    std::condition_variable cv;          // wakes the worker
+    std::condition_variable done_cv;     // wakes flush/shutdown waiters
+    std::vector<std::shared_ptr<detail::span_ring>> rings;
+    bool stop = false;
+    bool worker_done = false;
+    std::uint64_t flush_requested = 0;
+    std::uint64_t flush_completed = 0;
+
+    std::atomic<bool> wake{false};
+    std::atomic<bool> stopped{false};
+    std::atomic<std::uint64_t> exported{0}, dropped_queue{0}, dropped_export{0}, dropped_shutdown{0};
+  };
+
+  static batch_options sanitize(batch_options o) {
+    if (o.max_queue_size == 0) o.max_queue_size = 2048;
+    if (o.max_export_batch_size == 0) o.max_export_batch_size = 512;
+    if (o.max_export_batch_size > o.max_queue_size) o.max_export_batch_size = o.max_queue_size;
+    if (o.schedule_delay.count() <= 0) o.schedule_delay = std::chrono::milliseconds(1);
+    return o;
+  }
+
+  LLMTRACE_NOINLINE static void wake(state& st) noexcept {
+    if (st.wake.exchange(true, std::memory_order_acq_rel)) return;
+    try {
+      std::lock_guard<std::mutex> lk(st.mu);
+    } catch (...) {
+    }
+    st.cv.notify_one();
+  }
+
+  detail::span_ring* ring_for_this_thread() noexcept {
+    auto& b = detail::thread_rings();
+    if (LLMTRACE_LIKELY(b.last_id == st_->id)) return b.last;
+    return bind_ring(b);
+  }
+
+  LLMTRACE_NOINLINE detail::span_ring* bind_ring(detail::ring_bindings& b) noexcept {
+    try {
+      // Forget rings of processors that no longer exist.
+      b.rings.erase(std::remove_if(b.rings.begin(), b.rings.end(),
+                                   [](const auto& r) { return r.second->closed.load(std::memory_order_acquire); }),
+                    b.rings.end());
+      for (auto& r : b.rings)
+        if (r.first == st_->id) {
+          b.last_id = r.first;
+          b.last = r.second.get();
+          return b.last;
+        }
+      auto ring = std::make_shared<detail::span_ring>(st_->opt.max_queue_size);
+      {
+        std::lock_guard<std::mutex> lk(st_->mu);
+        st_->rings.push_back(ring);
+      }
+      b.rings.emplace_back(st_->id, ring);
+      b.last_id = st_->id;
+      b.last = ring.get();
+      return b.last;
+    } catch (...) {
+      return nullptr;
+    }
+  }
+
+  static void export_and_release(state& st, std::vector<span_data*>& batch) noexcept {
+    if (batch.empty()) return;
+    const auto n = static_cast<std::uint64_t>(batch.size());
+    if (st.exp->export_batch(span_batch(batch.data(), batch.size())) == export_result::success)
+      st.exported.fetch_add(n, std::memory_order_relaxed);
+    else
+      st.dropped_export.fetch_add(n, std::memory_order_relaxed);
+    for (auto* s : batch) detail::span_pool::release(s);
+    batch.clear();
+  }
+
+  /// Moves everything queued now into batches and exports them.
+  static void drain(state& st, std::vector<std::shared_ptr<detail::span_ring>>& rings,
+                    std::vector<span_data*>& batch) noexcept {
+    for (auto& r : rings) {
+      std::uint64_t t = r->tail.load(std::memory_order_relaxed);
+      const std::uint64_t h = r->head.load(std::memory_order_acquire);
+      while (t != h) {
+        batch.push_back(r->slots[t & r->mask]);
+        ++t;
+        if (batch.size() >= st.opt.max_export_batch_size) {
+          r->tail.store(t, std::memory_order_release);
+          export_and_release(st, batch);
+        }
+      }
+      r->tail.store(t, std::memory_order_release);
+    }
+    export_and_release(st, batch);
+  }
+
+  static void run(state& st) noexcept {
+    std::vector<span_data*> batch;
+    std::vector<std::shared_ptr<detail::span_ring>> rings;
+    try {
+      batch.reserve(st.opt.max_export_batch_size);
+    } catch (...) {
+    }
+    for (;;) {
+      bool stopping;
+      bool flushing;
+      std::uint64_t flush_target;
+      {
+        std::unique_lock<std::mutex> lk(st.mu);
+        st.cv.wait_for(lk, st.opt.schedule_delay, [&] {
+          return st.stop || st.wake.load(std::memory_order_acquire) || st.flush_requested != st.flush_completed;
+        });
+        st.wake.store(false, std::memory_order_release);
+        stopping = st.stop;
+        flush_target = st.flush_requested;
+        flushing = flush_target != st.flush_completed;
+        // Rings of exited threads are dropped once empty (they cannot refill).
+        st.rings.erase(std::remove_if(st.rings.begin(), st.rings.end(),
+                                      [](const auto& r) {
+                                        return r->orphaned.load(std::memory_order_acquire) &&
+                                               r->head.load(std::memory_order_acquire) ==
+                                                   r->tail.load(std::memory_order_relaxed);
+                                      }),
+                       st.rings.end());
+        try {
+          rings = st.rings;
+        } catch (...) {
+        }
+      }
+      drain(st, rings, batch);
+      if (flushing || stopping) st.exp->force_flush(st.opt.export_timeout);
+      rings.clear();
+      std::lock_guard<std::mutex> lk(st.mu);
+      if (flush_target > st.flush_completed) st.flush_completed = flush_target;
+      if (stopping) {
+        st.exp->shutdown(st.opt.export_timeout);
+        st.worker_done = true;
+        st.done_cv.notify_all();
+        return;
+      }
+      st.done_cv.notify_all();
+    }
+  }
+
+  std::shared_ptr<state> st_;
+};
+
+LLMTRACE_END_NAMESPACE

@@ -1,0 +1,119 @@
+// llmtrace/detail/utf8.hpp: UTF-8 validation, repair (invalid sequences become U+FFFD) and truncation
+// that never splits a character. Limits count characters (code points), as the OpenTelemetry
+// attribute limits do. Thread-safety: pure functions.
+#pragma once
+
+#include <llmtrace/config.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+LLMTRACE_BEGIN_NAMESPACE
+namespace detail {
+
+inline constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
+
+inline bool is_ascii(std::string_view s) noexcept {
+  const char* p = s.data();
+  std::size_t n = s.size();
+  while (n >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    if (w & 0x8080808080808080ULL) return false;
+    p += 8;
+    n -= 8;
+  }
+  for (; n > 0; --n, ++p)
+    if (static_cast<unsigned char>(*p) & 0x80) return false;
+  return true;
+}
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0 when the bytes there are not one.
+inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  std::size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;  // bounds for the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k)
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  return len;
+}
+
+inline bool is_valid_utf8(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+/// Appends `in` to `out` with invalid sequences replaced by U+FFFD, keeping at most `max_chars`
+/// characters. Returns true when characters were cut off.
+inline bool append_utf8(std::string& out, std::string_view in, std::size_t max_chars) {
+  if (is_ascii(in)) {
+    if (in.size() <= max_chars) {
+      out.append(in.data(), in.size());
+      return false;
+    }
+    out.append(in.data(), max_chars);
+    return true;
+  }
+  std::size_t chars = 0;
+  std::size_t i = 0;
+  while (i < in.size()) {
+    if (chars == max_chars) return true;
+    const std::size_t n = utf8_sequence_length(in, i);
+    if (n == 0) {
+      out.append(replacement_character.data(), replacement_character.size());
+      ++i;
+      // Continuation bytes after a bad lead belong to the same broken sequence.
+      while (i < in.size() && (static_cast<unsigned char>(in[i]) & 0xC0) == 0x80 &&
+             utf8_sequence_length(in, i) == 0)
+        ++i;
+    } else {
+      out.append(in.data() + i, n);
+      i += n;
+    }
+    ++chars;
+  }
+  return false;
+}
+
+/// `in` repaired as above, as a new string.
+inline std::string sanitize_utf8(std::string_view in, std::size_t max_chars = std::string::npos) {
+  std::string out;
+  out.reserve(in.size());
+  append_utf8(out, in, max_chars);
+  return out;
+}
+
+/// The longest prefix of valid UTF-8 `s` that fits in `max_bytes` without splitting a character.
+inline std::string_view utf8_prefix_bytes(std::string_view s, std::size_t max_bytes) noexcept {
+  if (s.size() <= max_bytes) return s;
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut);
+}
+
+}  // namespace detail
+LLMTRACE_END_NAMESPACE

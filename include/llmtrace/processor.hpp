@@ -1,0 +1,92 @@
+// llmtrace/processor.hpp: span processors see every recorded span start and end. The simple
+// processor exports each span synchronously as it ends (for tests and debugging); production code
+// uses batch_processor. Thread-safety: on_start/on_end are called concurrently from application
+// threads; implementations synchronise themselves.
+#pragma once
+
+#include <llmtrace/config.hpp>
+#include <llmtrace/error.hpp>
+#include <llmtrace/exporter.hpp>
+#include <llmtrace/span_data.hpp>
+#include <llmtrace/detail/span_pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+LLMTRACE_BEGIN_NAMESPACE
+
+/// Owns a finished span record; returns it to the SDK's pool when destroyed.
+struct span_record_deleter {
+  void operator()(span_data* s) const noexcept { detail::span_pool::release(s); }
+};
+using span_ptr = std::unique_ptr<span_data, span_record_deleter>;
+
+/// Counts a processor keeps; exported + dropped accounts for every sampled span it received.
+struct processor_stats {
+  std::uint64_t exported = 0;       ///< spans handed to a successful export
+  std::uint64_t dropped_queue = 0;  ///< dropped because the queue was full
+  std::uint64_t dropped_export = 0; ///< dropped because the export failed
+  std::uint64_t dropped_shutdown = 0; ///< ended after shutdown, or left when shutdown timed out
+  std::uint64_t dropped() const noexcept { return dropped_queue + dropped_export + dropped_shutdown; }
+};
+
+class span_processor {
+ public:
+  virtual ~span_processor() = default;
+  /// Called when a recorded span starts, on the starting thread.
+  virtual void on_start(span_data& /*span*/) noexcept {}
+  /// Called when a recorded span ends; the processor takes ownership of the record.
+  virtual void on_end(span_ptr span) noexcept = 0;
+  virtual bool force_flush(std::chrono::milliseconds timeout) noexcept = 0;
+  virtual bool shutdown(std::chrono::milliseconds timeout) noexcept = 0;
+  virtual processor_stats stats() const noexcept { return {}; }
+};
+
+/// Exports every sampled span as it ends, on the ending thread, one at a time.
+class simple_processor final : public span_processor {
+ public:
+  explicit simple_processor(std::unique_ptr<exporter> exp) : exporter_(std::move(exp)) {}
+  ~simple_processor() override { shutdown(std::chrono::milliseconds(5000)); }
+
+  void on_end(span_ptr span) noexcept override {
+    if (!span->recorded_sampled) return;
+    if (shutdown_.load(std::memory_order_acquire)) {
+      dropped_shutdown_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    const span_data* one = span.get();
+    std::lock_guard<std::mutex> lk(mu_);
+    if (exporter_->export_batch(span_batch(&one, 1)) == export_result::success)
+      exported_.fetch_add(1, std::memory_order_relaxed);
+    else
+      dropped_export_.fetch_add(1, std::memory_order_relaxed);
+  }
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override {
+    std::lock_guard<std::mutex> lk(mu_);
+    return exporter_->force_flush(timeout);
+  }
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override {
+    if (shutdown_.exchange(true)) return true;
+    std::lock_guard<std::mutex> lk(mu_);
+    return exporter_->shutdown(timeout);
+  }
+  processor_stats stats() const noexcept override {
+    processor_stats s;
+    s.exported = exported_.load();
+    s.dropped_export = dropped_export_.load();
+    s.dropped_shutdown = dropped_shutdown_.load();
+    return s;
+  }
+
+ private:
+  std::unique_ptr<exporter> exporter_;
+  std::mutex mu_;
+  std::atomic<bool> shutdown_{false};
+  std::atomic<std::uint64_t> exported_{0}, dropped_export_{0}, dropped_shutdown_{0};
+};
+
+LLMTRACE_END_NAMESPACE

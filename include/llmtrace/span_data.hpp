@@ -1,0 +1,181 @@
+// llmtrace/span_data.hpp: the record of one span (identity, name, kind, times, attributes, events,
+// links, status, dropped counts) as processors and exporters read it, plus the resource and the
+// instrumentation scope it belongs to. Thread-safety: a record is written by the thread that owns the
+// span until it ends, then read by one processor/exporter at a time.
+#pragma once
+
+#include <llmtrace/attributes.hpp>
+#include <llmtrace/config.hpp>
+#include <llmtrace/ids.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+LLMTRACE_BEGIN_NAMESPACE
+
+/// OTLP span kinds (the numeric values are OTLP's).
+enum class span_kind : std::uint8_t { unspecified = 0, internal = 1, server = 2, client = 3, producer = 4, consumer = 5 };
+
+/// OTLP status codes: unset (default), ok, error.
+enum class status_code : std::uint8_t { unset = 0, ok = 1, error = 2 };
+
+inline std::string_view to_string(span_kind k) noexcept {
+  switch (k) {
+    case span_kind::internal: return "internal";
+    case span_kind::server: return "server";
+    case span_kind::client: return "client";
+    case span_kind::producer: return "producer";
+    case span_kind::consumer: return "consumer";
+    default: return "unspecified";
+  }
+}
+inline std::string_view to_string(status_code c) noexcept {
+  switch (c) {
+    case status_code::ok: return "ok";
+    case status_code::error: return "error";
+    default: return "unset";
+  }
+}
+
+/// W3C trace flags: bit 0 is "sampled".
+inline constexpr std::uint8_t trace_flag_sampled = 0x01;
+
+/// The identity of a span as it propagates: ids, flags, and whether it came from another process.
+struct span_context {
+  llmtrace::trace_id trace_id{};
+  llmtrace::span_id span_id{};
+  std::uint8_t trace_flags = 0;
+  bool is_remote = false;
+
+  bool valid() const noexcept { return trace_id.valid() && span_id.valid(); }
+  bool sampled() const noexcept { return (trace_flags & trace_flag_sampled) != 0; }
+};
+
+/// A set of attributes owned by a resource, a scope, an event or a link; iterate to read them.
+class attribute_set {
+ public:
+  attribute_set() = default;
+  attribute_set(attribute_list attrs, std::uint32_t max_count = span_limits::unlimited,
+                std::uint32_t max_len = span_limits::unlimited) {
+    for (const auto& a : attrs) set(a.key, a.value, max_count, max_len);
+  }
+  bool set(std::string_view key, const attribute_value& v, std::uint32_t max_count = span_limits::unlimited,
+           std::uint32_t max_len = span_limits::unlimited) {
+    return store_.set(key, v, max_count, max_len);
+  }
+  /// True and `out` set when `key` is present.
+  bool find(std::string_view key, attribute_value& out) const noexcept { return store_.find(key, out); }
+  /// The string value of `key`, or empty.
+  std::string_view get_string(std::string_view key) const noexcept {
+    attribute_value v;
+    return find(key, v) ? v.as_string() : std::string_view();
+  }
+  bool contains(std::string_view key) const noexcept {
+    attribute_value v;
+    return find(key, v);
+  }
+  std::size_t size() const noexcept { return store_.size(); }
+  bool empty() const noexcept { return store_.empty(); }
+  std::uint32_t dropped() const noexcept { return store_.dropped(); }
+  auto begin() const noexcept { return store_.begin(); }
+  auto end() const noexcept { return store_.end(); }
+  void clear() noexcept { store_.clear(); }
+  void trim(std::size_t max_bytes) { store_.trim(max_bytes); }
+  void add_dropped(std::uint32_t n) noexcept { store_.add_dropped(n); }
+
+ private:
+  detail::attribute_store store_;
+};
+
+/// The entity producing telemetry: `service.name`, `telemetry.sdk.*` and the like.
+struct resource {
+  attribute_set attributes;
+  std::string schema_url;
+};
+
+/// The instrumentation scope (library) that created a span.
+struct instrumentation_scope {
+  std::string name;
+  std::string version;
+  std::string schema_url;
+  attribute_set attributes;
+};
+
+/// A timestamped event on a span (e.g. an exception).
+struct span_event {
+  std::string name;
+  std::int64_t time_unix_nano = 0;
+  attribute_set attributes;
+};
+
+/// A link to another span (e.g. a batch that several traces fed).
+struct span_link {
+  span_context context;
+  std::string trace_state;
+  attribute_set attributes;
+};
+
+/// The record of one span. Exporters receive it read-only; the SDK recycles records after export,
+/// so copy what you keep (span_data is copyable).
+class span_data {
+ public:
+  span_context context;            ///< this span's ids and flags
+  span_id parent_span_id{};        ///< all-zero for a root span
+  bool parent_is_remote = false;   ///< the parent came from another process (traceparent)
+  std::string trace_state;         ///< W3C tracestate, inherited from the parent
+  span_kind kind = span_kind::internal;
+  status_code status = status_code::unset;
+  std::string status_message;      ///< only with status_code::error
+  std::int64_t start_time_unix_nano = 0;
+  std::int64_t end_time_unix_nano = 0;
+  attribute_set attributes;
+  std::vector<span_event> events;
+  std::vector<span_link> links;
+  std::uint32_t dropped_events_count = 0;
+  std::uint32_t dropped_links_count = 0;
+  const llmtrace::resource* resource = nullptr;              ///< owned by the tracer provider
+  const instrumentation_scope* scope = nullptr;              ///< owned by the tracer provider
+  bool recorded_sampled = true;  ///< false for record-only spans (processors see them, exporters do not)
+
+  std::string_view name() const noexcept { return name_; }
+  void set_name(std::string_view n) { name_.assign(n.data(), n.size()); }
+  bool has_parent() const noexcept { return parent_span_id.valid(); }
+  std::int64_t duration_ns() const noexcept { return end_time_unix_nano - start_time_unix_nano; }
+  std::uint32_t dropped_attributes_count() const noexcept { return attributes.dropped(); }
+
+  /// Resets the record for reuse while keeping the memory it grew.
+  void reset() noexcept {
+    context = {};
+    parent_span_id = {};
+    parent_is_remote = false;
+    trace_state.clear();
+    kind = span_kind::internal;
+    status = status_code::unset;
+    status_message.clear();
+    start_time_unix_nano = end_time_unix_nano = 0;
+    attributes.clear();
+    events.clear();
+    links.clear();
+    dropped_events_count = dropped_links_count = 0;
+    resource = nullptr;
+    scope = nullptr;
+    recorded_sampled = true;
+    name_.clear();
+  }
+  /// Frees memory grown far past the usual working size (one huge prompt must not pin megabytes).
+  void trim() {
+    constexpr std::size_t keep = 64 * 1024;
+    attributes.trim(keep);
+    if (name_.capacity() > keep) std::string().swap(name_);
+    if (events.capacity() > 256) std::vector<span_event>().swap(events);
+    if (links.capacity() > 256) std::vector<span_link>().swap(links);
+    if (status_message.capacity() > keep) std::string().swap(status_message);
+  }
+
+ private:
+  std::string name_;
+};
+
+LLMTRACE_END_NAMESPACE
