@@ -1,0 +1,425 @@
+// llmtrace/http/curl_transport.hpp: the libcurl implementation of http::transport (connection reuse
+// through a pool of easy handles, timeouts, TLS, streaming with cancellation) and default_transport().
+// Thread-safety: one curl_transport may serve any number of threads at once; each request borrows its
+// own easy handle from the pool. Nothing here throws.
+#pragma once
+
+#include <llmtrace/config.hpp>
+#include <llmtrace/http/transport.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#if defined(LLMTRACE_HAS_CURL)
+#include <curl/curl.h>
+#endif
+
+LLMTRACE_BEGIN_NAMESPACE
+namespace http {
+
+/// Settings of a curl_transport.
+struct curl_transport_options {
+  /// Idle easy handles (each keeps its open connections) kept for reuse; extra ones are closed.
+  std::size_t max_idle_handles = 8;
+  /// Never route loopback hosts (127.0.0.0/8, ::1, localhost) through an environment proxy, as Go's
+  /// net/http does.
+  bool bypass_proxy_for_loopback = true;
+};
+
+#if defined(LLMTRACE_HAS_CURL)
+
+}  // namespace http
+
+namespace detail {
+
+/// curl_global_init, exactly once per process (never cleaned up: other libraries may still use curl).
+inline bool curl_global_ready() noexcept {
+  static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  return ok;
+}
+
+/// The host part of an http(s) URL, without brackets or port ("" when it cannot be found).
+inline std::string_view url_host(std::string_view url) noexcept {
+  const auto scheme = url.find("://");
+  if (scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
+  url = url.substr(0, url.find_first_of("/?#"));
+  const auto at = url.rfind('@');
+  if (at != std::string_view::npos) url.remove_prefix(at + 1);
+  if (!url.empty() && url.front() == '[') {
+    const auto close = url.find(']');
+    return close == std::string_view::npos ? std::string_view() : url.substr(1, close - 1);
+  }
+  return url.substr(0, url.find(':'));
+}
+
+inline bool is_loopback_host(std::string_view host) noexcept {
+  return iequals(host, "localhost") || host == "::1" || host.substr(0, 4) == "127.";
+}
+
+/// Maps a libcurl result to the transport's error kinds.
+inline http::error_kind classify_curl_error(CURLcode rc) noexcept {
+  switch (rc) {
+    case CURLE_OK: return http::error_kind::none;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY: return http::error_kind::resolve;
+    case CURLE_COULDNT_CONNECT: return http::error_kind::connect;
+    case CURLE_OPERATION_TIMEDOUT: return http::error_kind::timeout;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_USE_SSL_FAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT: return http::error_kind::tls;
+    case CURLE_WRITE_ERROR:
+    case CURLE_ABORTED_BY_CALLBACK: return http::error_kind::aborted;
+    case CURLE_SEND_ERROR:
+    case CURLE_READ_ERROR: return http::error_kind::send;
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_WEIRD_SERVER_REPLY: return http::error_kind::receive;
+    default: return http::error_kind::other;
+  }
+}
+
+/// Everything one transfer's callbacks share.
+struct curl_transfer {
+  http::response* resp = nullptr;
+  const http::data_callback* on_data = nullptr;  ///< null: buffer the body (send())
+  bool stopped_by_caller = false;
+  bool callback_threw = false;
+  bool read_timed_out = false;
+  std::chrono::steady_clock::duration read_timeout{};
+  std::chrono::steady_clock::time_point last_activity{};
+  curl_off_t last_received = 0;
+};
+
+inline bool is_success_status(int status) noexcept { return status >= 200 && status < 300; }
+
+inline std::size_t curl_on_header(char* data, std::size_t size, std::size_t count, void* user) noexcept {
+  auto* t = static_cast<curl_transfer*>(user);
+  const std::size_t n = size * count;
+  try {
+    std::string_view line(data, n);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.size() > 5 && line.substr(0, 5) == "HTTP/") {
+      // A new status line (after 1xx or a redirect): the headers so far belong to another response.
+      t->resp->headers.clear();
+      const auto sp = line.find(' ');
+      int status = 0;
+      for (std::size_t i = sp == std::string_view::npos ? line.size() : sp + 1; i < line.size(); ++i) {
+        if (line[i] < '0' || line[i] > '9') break;
+        status = status * 10 + (line[i] - '0');
+      }
+      t->resp->status = status;
+      return n;
+    }
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) return n;
+    t->resp->headers.push_back(http::header{std::string(line.substr(0, colon)),
+                                      std::string(trim(line.substr(colon + 1)))});
+  } catch (...) {
+    return 0;  // out of memory: fail the transfer
+  }
+  return n;
+}
+
+inline std::size_t curl_on_body(char* data, std::size_t size, std::size_t count, void* user) noexcept {
+  auto* t = static_cast<curl_transfer*>(user);
+  const std::size_t n = size * count;
+  t->last_activity = std::chrono::steady_clock::now();
+  if (!t->on_data || !is_success_status(t->resp->status)) {
+    try {
+      t->resp->body.append(data, n);
+      return n;
+    } catch (...) {
+      return 0;
+    }
+  }
+  bool keep_going = false;
+  try {
+    keep_going = (*t->on_data)(std::string_view(data, n));
+  } catch (...) {
+    t->callback_threw = true;
+  }
+  if (!keep_going) {
+    t->stopped_by_caller = true;
+    return 0;  // any count other than n makes libcurl abort with CURLE_WRITE_ERROR
+  }
+  return n;
+}
+
+/// Enforces the read (silence) timeout; libcurl calls it at least once a second and on every read.
+inline int curl_on_progress(void* user, curl_off_t, curl_off_t now_received, curl_off_t, curl_off_t) noexcept {
+  auto* t = static_cast<curl_transfer*>(user);
+  const auto now = std::chrono::steady_clock::now();
+  if (now_received != t->last_received) {
+    t->last_received = now_received;
+    t->last_activity = now;
+    return 0;
+  }
+  if (now - t->last_activity > t->read_timeout) {
+    t->read_timed_out = true;
+    return 1;
+  }
+  return 0;
+}
+
+/// Owns a curl_slist.
+struct curl_slist_holder {
+  curl_slist* list = nullptr;
+  curl_slist_holder() = default;
+  curl_slist_holder(const curl_slist_holder&) = delete;
+  curl_slist_holder& operator=(const curl_slist_holder&) = delete;
+  ~curl_slist_holder() {
+    if (list) curl_slist_free_all(list);
+  }
+  bool append(const std::string& line) noexcept {
+    curl_slist* next = curl_slist_append(list, line.c_str());
+    if (!next) return false;
+    list = next;
+    return true;
+  }
+};
+
+}  // namespace detail
+
+namespace http {
+
+/// http::transport over libcurl. Requests borrow an easy handle from an internal pool, so keep-alive
+/// connections are reused across requests and threads. A stream stopped by its callback closes its
+/// connection (the handle is discarded rather than returned to the pool).
+class curl_transport final : public transport {
+ public:
+  explicit curl_transport(curl_transport_options options = {}) noexcept : options_(options) {}
+  ~curl_transport() override {
+    for (CURL* h : idle_) curl_easy_cleanup(h);
+  }
+  curl_transport(const curl_transport&) = delete;
+  curl_transport& operator=(const curl_transport&) = delete;
+
+  response send(const request& req) noexcept override { return perform(req, nullptr); }
+  response stream(const request& req, const data_callback& on_data) noexcept override {
+    return perform(req, &on_data);
+  }
+
+  /// Idle handles currently pooled (for tests and diagnostics).
+  std::size_t idle_handles() const noexcept {
+    std::lock_guard<std::mutex> lk(mu_);
+    return idle_.size();
+  }
+
+ private:
+  CURL* acquire() noexcept {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (!idle_.empty()) {
+        CURL* h = idle_.back();
+        idle_.pop_back();
+        return h;
+      }
+    }
+    if (!detail::curl_global_ready()) return nullptr;
+    return curl_easy_init();
+  }
+
+  void release(CURL* h, bool reusable) noexcept {
+    if (reusable) {
+      curl_easy_reset(h);  // keeps live connections, DNS and TLS session caches
+      try {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (idle_.size() < options_.max_idle_handles) {
+          idle_.push_back(h);
+          return;
+        }
+      } catch (...) {
+      }
+    }
+    curl_easy_cleanup(h);
+  }
+
+  static bool configure(CURL* h, const request& req, detail::curl_transfer& t, detail::curl_slist_holder& headers,
+                        char* error_buffer, bool bypass_proxy) noexcept {
+    bool ok = true;
+    const auto set = [&](CURLoption opt, auto value) {
+      if (curl_easy_setopt(h, opt, value) != CURLE_OK) ok = false;
+    };
+    set(CURLOPT_ERRORBUFFER, error_buffer);
+    set(CURLOPT_URL, req.url.c_str());
+    set(CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500  // 7.85.0
+    set(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    set(CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    set(CURLOPT_FOLLOWLOCATION, 0L);
+    set(CURLOPT_TCP_KEEPALIVE, 1L);
+    set(CURLOPT_TCP_NODELAY, 1L);
+    if (bypass_proxy && detail::is_loopback_host(detail::url_host(req.url))) set(CURLOPT_PROXY, "");
+
+    if (req.method == "GET") {
+      set(CURLOPT_HTTPGET, 1L);
+    } else if (req.method == "HEAD") {
+      set(CURLOPT_NOBODY, 1L);
+    } else {
+      if (req.method == "POST" || !req.body.empty()) {
+        set(CURLOPT_POSTFIELDS, req.body.data());
+        set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+      }
+      if (req.method != "POST") set(CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    }
+
+    try {
+      bool has_content_type = false;
+      for (const auto& hd : req.headers) {
+        if (detail::iequals(hd.name, "content-type")) has_content_type = true;
+        ok = headers.append(hd.value.empty() ? hd.name + ";" : hd.name + ": " + hd.value) && ok;
+      }
+      // No `Expect: 100-continue` round trip for large bodies, and no form encoding by default.
+      ok = headers.append("Expect:") && ok;
+      if (!has_content_type && !req.body.empty()) ok = headers.append("Content-Type:") && ok;
+    } catch (...) {
+      ok = false;
+    }
+    set(CURLOPT_HTTPHEADER, headers.list);
+
+    if (req.connect_timeout.count() > 0) set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
+    if (req.timeout.count() > 0) set(CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
+    if (req.read_timeout.count() > 0) {
+      t.read_timeout = req.read_timeout;
+      t.last_activity = std::chrono::steady_clock::now();
+      set(CURLOPT_NOPROGRESS, 0L);
+      set(CURLOPT_XFERINFOFUNCTION, &detail::curl_on_progress);
+      set(CURLOPT_XFERINFODATA, static_cast<void*>(&t));
+    }
+
+    if (!req.tls.ca_file.empty()) set(CURLOPT_CAINFO, req.tls.ca_file.c_str());
+    if (!req.tls.client_cert_file.empty()) set(CURLOPT_SSLCERT, req.tls.client_cert_file.c_str());
+    if (!req.tls.client_key_file.empty()) set(CURLOPT_SSLKEY, req.tls.client_key_file.c_str());
+    set(CURLOPT_SSL_VERIFYPEER, req.tls.verify ? 1L : 0L);
+    set(CURLOPT_SSL_VERIFYHOST, req.tls.verify ? 2L : 0L);
+
+    set(CURLOPT_HEADERFUNCTION, &detail::curl_on_header);
+    set(CURLOPT_HEADERDATA, static_cast<void*>(&t));
+    set(CURLOPT_WRITEFUNCTION, &detail::curl_on_body);
+    set(CURLOPT_WRITEDATA, static_cast<void*>(&t));
+    return ok;
+  }
+
+  response perform(const request& req, const data_callback* on_data) noexcept {
+    response resp;
+    CURL* h = acquire();
+    if (!h) {
+      resp.error = error_kind::other;
+      assign(resp.error_message, "libcurl could not be initialised");
+      return resp;
+    }
+    detail::curl_transfer t;
+    t.resp = &resp;
+    t.on_data = on_data;
+    char error_buffer[CURL_ERROR_SIZE] = {0};
+    CURLcode rc;
+    {
+      detail::curl_slist_holder headers;
+      if (!configure(h, req, t, headers, error_buffer, options_.bypass_proxy_for_loopback)) {
+        resp.error = error_kind::other;
+        assign(resp.error_message, "could not configure the request");
+        release(h, false);
+        return resp;
+      }
+      rc = curl_easy_perform(h);
+      long code = 0;
+      if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code > 0) resp.status = static_cast<int>(code);
+    }
+    if (rc != CURLE_OK) {
+      resp.error = detail::classify_curl_error(rc);
+      if (t.read_timed_out) {
+        resp.error = error_kind::timeout;
+        assign(resp.error_message, "no data received within the read timeout");
+      } else if (t.stopped_by_caller) {
+        resp.error = error_kind::aborted;
+        assign(resp.error_message, t.callback_threw ? "the data callback threw; transfer stopped"
+                                                    : "transfer stopped by the data callback");
+      } else {
+        try {
+          resp.error_message = curl_easy_strerror(rc);
+          if (error_buffer[0]) resp.error_message.append(": ").append(error_buffer);
+          while (!resp.error_message.empty() && resp.error_message.back() == '\n') resp.error_message.pop_back();
+        } catch (...) {
+        }
+      }
+    }
+    // A transfer cut short leaves its connection in an unknown state: drop the handle with it.
+    release(h, rc == CURLE_OK);
+    return resp;
+  }
+
+  static void assign(std::string& out, const char* text) noexcept {
+    try {
+      out = text;
+    } catch (...) {
+    }
+  }
+
+  curl_transport_options options_;
+  mutable std::mutex mu_;
+  std::vector<CURL*> idle_;
+};
+
+/// The process-wide libcurl transport (shared pool); never null.
+inline std::shared_ptr<transport> default_transport() {
+  static const std::shared_ptr<transport> instance = std::make_shared<curl_transport>();
+  return instance;
+}
+
+#else  // built without libcurl
+
+}  // namespace http
+namespace detail {
+/// Answers every request with error_kind::other: llmtrace was built without libcurl.
+class unavailable_transport final : public http::transport {
+ public:
+  http::response send(const http::request&) noexcept override { return fail(); }
+  http::response stream(const http::request&, const http::data_callback&) noexcept override { return fail(); }
+
+ private:
+  static http::response fail() noexcept {
+    http::response r;
+    r.error = http::error_kind::other;
+    try {
+      r.error_message = "llmtrace was built without libcurl (LLMTRACE_HAS_CURL): no default HTTP transport";
+    } catch (...) {
+    }
+    return r;
+  }
+};
+}  // namespace detail
+namespace http {
+
+/// Without libcurl: a transport that fails every request with error_kind::other. Never null.
+inline std::shared_ptr<transport> default_transport() {
+  static const std::shared_ptr<transport> instance = std::make_shared<detail::unavailable_transport>();
+  return instance;
+}
+
+#endif
+
+}  // namespace http
+LLMTRACE_END_NAMESPACE
