@@ -143,7 +143,7 @@ std::optional<std::string> get_header(const C& carrier, std::string_view name) {
 /// Writes `traceparent` (and `tracestate` when non-empty) for `ctx` into `carrier`. Nothing for an
 /// invalid context.
 template <typename Carrier>
-void inject(const context& ctx, Carrier& carrier) {
+void inject(const context& ctx, Carrier&& carrier) {
   if (!ctx.valid()) return;
   detail::set_header(carrier, traceparent_header, format_traceparent(ctx.span()));
   if (!ctx.trace_state().empty()) detail::set_header(carrier, tracestate_header, ctx.trace_state());
@@ -151,7 +151,7 @@ void inject(const context& ctx, Carrier& carrier) {
 
 /// Injects the calling thread's current context.
 template <typename Carrier>
-void inject(Carrier& carrier) {
+void inject(Carrier&& carrier) {
   inject(current_context(), carrier);
 }
 

@@ -293,6 +293,8 @@ class [[nodiscard]] span {
 
 #else  // LLMTRACE_DISABLE: the same API, every body empty.
 
+// Its own inline namespace: a disabled translation unit linked with enabled ones is no ODR violation.
+inline namespace disabled {
 class [[nodiscard]] span {
  public:
   explicit span(std::string_view, span_kind = span_kind::internal, attribute_list = {}) noexcept {}
@@ -320,6 +322,7 @@ class [[nodiscard]] span {
   std::int64_t start_time_unix_nano() const noexcept { return 0; }
   void end(std::int64_t = 0) noexcept {}
 };
+}  // namespace disabled
 
 #endif
 

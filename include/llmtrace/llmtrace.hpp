@@ -1,0 +1,7 @@
+// llmtrace/llmtrace.hpp: everything an application needs: the core (trace.hpp), the HTTP transport,
+// exporters and one-line setup, the Ollama client and the RAG pipeline. Instrument hot code with
+// <llmtrace/trace.hpp> alone.
+#pragma once
+
+#include <llmtrace/trace.hpp>
+#include <llmtrace/http/transport.hpp>

@@ -1,0 +1,19 @@
+// The light core must stay light: no JSON, HTTP client or HTTP server header behind trace.hpp.
+#include <llmtrace/trace.hpp>
+
+#if defined(NLOHMANN_JSON_VERSION_MAJOR) || defined(INCLUDE_NLOHMANN_JSON_HPP_)
+#error "llmtrace/trace.hpp pulled in nlohmann/json.hpp"
+#endif
+#if defined(CURLINC_CURL_H) || defined(__CURL_CURL_H)
+#error "llmtrace/trace.hpp pulled in curl/curl.h"
+#endif
+#if defined(CPPHTTPLIB_HTTPLIB_H)
+#error "llmtrace/trace.hpp pulled in httplib.h"
+#endif
+
+#include <doctest/doctest.h>
+
+TEST_CASE("the light core works on its own") {
+  llmtrace::span s("light");
+  CHECK_FALSE(s.is_recording());  // no provider installed in this test
+}
