@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what llmtrace needs to build, test and run its demo on Debian/Ubuntu (idempotent).
+# Runs apt-get only for packages that are missing; uses sudo when not root.
+set -euo pipefail
+
+packages=(cmake g++ make pkg-config nlohmann-json3-dev libcurl4-openssl-dev zlib1g-dev
+          doctest-dev libbenchmark-dev libcpp-httplib-dev nodejs npm)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# The machine's own Node.js (e.g. from nvm or a tarball) is fine: skip the Debian one then.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/nodejs}")
+  missing=("${missing[@]/npm}")
+fi
+read -r -a missing <<< "${missing[*]:-}"
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "llmtrace setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
