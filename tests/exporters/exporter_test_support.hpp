@@ -1,0 +1,254 @@
+// Helpers shared by the exporter tests: a deterministic provider (fake clock, sequential ids, fixed
+// resource), a RAG-shaped trace, temporary files, golden files, captured errors and scoped
+// environment variables. Test-only; not part of the SDK.
+#pragma once
+
+#include <llmtrace/error.hpp>
+#include <llmtrace/provider.hpp>
+#include <llmtrace/semconv.hpp>
+#include <llmtrace/span.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+#include <vector>
+
+#ifndef LLMTRACE_EXPORTERS_GOLDEN_DIR
+#error "LLMTRACE_EXPORTERS_GOLDEN_DIR must name tests/exporters/golden (tests/exporters/CMakeLists.txt sets it)"
+#endif
+
+namespace llmtrace_test {
+
+// --- deterministic time and ids ---------------------------------------------------------------
+inline constexpr std::int64_t epoch_ns = 1700000000000000000;  // 2023-11-14T22:13:20Z
+
+inline std::atomic<std::int64_t>& fake_now() {
+  static std::atomic<std::int64_t> now{epoch_ns};
+  return now;
+}
+/// Sets the fake clock to `ms` milliseconds after epoch_ns.
+inline void at_ms(double ms) { fake_now() = epoch_ns + static_cast<std::int64_t>(ms * 1e6); }
+inline std::int64_t fake_clock() noexcept { return fake_now().load(); }
+
+inline std::atomic<std::uint64_t>& id_counter() {
+  static std::atomic<std::uint64_t> n{0};
+  return n;
+}
+inline llmtrace::trace_id sequential_trace_id() noexcept {
+  llmtrace::trace_id t;
+  const std::uint64_t n = ++id_counter();
+  t.bytes[0] = 0x4b;
+  for (int i = 0; i < 8; ++i) t.bytes[static_cast<std::size_t>(15 - i)] = static_cast<std::uint8_t>(n >> (8 * i));
+  return t;
+}
+inline llmtrace::span_id sequential_span_id() noexcept {
+  llmtrace::span_id s;
+  const std::uint64_t n = ++id_counter();
+  s.bytes[0] = 0x5a;
+  for (int i = 0; i < 7; ++i) s.bytes[static_cast<std::size_t>(7 - i)] = static_cast<std::uint8_t>(n >> (8 * i));
+  return s;
+}
+
+/// Resets the clock and id counters so each test produces the same ids and times.
+inline void reset_determinism() {
+  fake_now() = epoch_ns;
+  id_counter() = 0;
+}
+
+/// provider_options with the fake clock, sequential ids and a fixed resource (service.name=rag-demo).
+inline llmtrace::provider_options deterministic_options() {
+  llmtrace::provider_options o;
+  o.resource = llmtrace::resource{};
+  o.resource.attributes.set("service.name", "rag-demo");
+  o.clock = &fake_clock;
+  o.new_trace_id = &sequential_trace_id;
+  o.new_span_id = &sequential_span_id;
+  return o;
+}
+
+// --- traces -----------------------------------------------------------------------------------
+namespace sc = llmtrace::semconv;
+
+/// A RAG request: invoke_workflow rag > embeddings, retrieval, chat (> load, prompt_eval, eval).
+/// Every start and end time comes from the fake clock; returns the root's trace id.
+inline llmtrace::trace_id emit_rag_trace(const llmtrace::tracer& t, double start_ms = 0) {
+  using llmtrace::span;
+  using llmtrace::span_kind;
+  auto at = [&](double ms) { at_ms(start_ms + ms); };
+  at(0);
+  span root(t, "invoke_workflow rag", span_kind::internal,
+            {{sc::gen_ai_operation_name, sc::op_invoke_workflow}, {sc::gen_ai_workflow_name, "rag"}});
+  {
+    at(1);
+    span emb(t, "embeddings nomic-embed-text", span_kind::client,
+             {{sc::gen_ai_operation_name, sc::op_embeddings},
+              {sc::gen_ai_provider_name, sc::provider_ollama},
+              {sc::gen_ai_request_model, "nomic-embed-text"}});
+    emb.set_attribute(sc::gen_ai_response_model, "nomic-embed-text");
+    emb.set_attribute(sc::gen_ai_usage_input_tokens, 12);
+    emb.set_attribute(sc::gen_ai_embeddings_dimension_count, 768);
+    at(43.5);
+  }
+  {
+    at(44);
+    span ret(t, "retrieval docs", span_kind::internal,
+             {{sc::gen_ai_operation_name, sc::op_retrieval}, {sc::gen_ai_data_source_id, "docs"},
+              {sc::gen_ai_retrieval_top_k, 4}});
+    ret.set_attribute("llmtrace.retrieval.result_count", 3);
+    at(46.25);
+  }
+  {
+    at(48);
+    span chat(t, "chat llama3.2", span_kind::client,
+              {{sc::gen_ai_operation_name, sc::op_chat},
+               {sc::gen_ai_provider_name, sc::provider_ollama},
+               {sc::gen_ai_request_model, "llama3.2"},
+               {sc::gen_ai_request_stream, true}});
+    {
+      llmtrace::span_start_options o;
+      o.start_time_unix_nano = epoch_ns + static_cast<std::int64_t>((start_ms + 50) * 1e6);
+      span load(t, "ollama.load", o);
+      load.end(epoch_ns + static_cast<std::int64_t>((start_ms + 52) * 1e6));
+      o.start_time_unix_nano = epoch_ns + static_cast<std::int64_t>((start_ms + 52) * 1e6);
+      span prompt(t, "ollama.prompt_eval", o);
+      prompt.end(epoch_ns + static_cast<std::int64_t>((start_ms + 172) * 1e6));
+      o.start_time_unix_nano = epoch_ns + static_cast<std::int64_t>((start_ms + 172) * 1e6);
+      span eval(t, "ollama.eval", o);
+      eval.end(epoch_ns + static_cast<std::int64_t>((start_ms + 1362) * 1e6));
+    }
+    chat.set_attribute(sc::gen_ai_response_model, "llama3.2:latest");
+    chat.set_attribute(sc::gen_ai_usage_input_tokens, 230);
+    chat.set_attribute(sc::gen_ai_usage_output_tokens, 85);
+    chat.set_attribute(sc::gen_ai_response_finish_reasons, {std::string_view("stop")});
+    chat.set_attribute(sc::gen_ai_response_time_to_first_chunk, 0.2125);
+    chat.set_attribute(sc::ollama_tokens_per_second, 71.43);
+    at(1365);
+  }
+  at(1370.5);
+  return root.span_context().trace_id;
+}
+
+/// A chat that failed: error.type=timeout and an Error status.
+inline void emit_failed_chat(const llmtrace::tracer& t, double start_ms) {
+  at_ms(start_ms);
+  llmtrace::span chat(t, "chat llama3.2", llmtrace::span_kind::client,
+                      {{sc::gen_ai_operation_name, sc::op_chat},
+                       {sc::gen_ai_provider_name, sc::provider_ollama},
+                       {sc::gen_ai_request_model, "llama3.2"}});
+  chat.set_attribute(sc::error_type, "timeout");
+  chat.record_exception("llmtrace::ollama::timeout_error", "no response within 30 s");
+  chat.set_status(llmtrace::status_code::error, "no response within 30 s");
+  at_ms(start_ms + 30000);
+}
+
+// --- files ------------------------------------------------------------------------------------
+/// A fresh path in a per-process temporary directory (removed at exit by the OS cleaner, not us).
+inline std::filesystem::path temp_path(std::string_view name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("llmtrace-exporters-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto p = dir / std::string(name);
+  std::filesystem::remove(p);
+  return p;
+}
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::vector<std::string> read_lines(const std::filesystem::path& p) {
+  std::vector<std::string> out;
+  std::ifstream in(p, std::ios::binary);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+/// Compares `actual` with tests/exporters/golden/<name>; LLMTRACE_UPDATE_GOLDEN=1 rewrites the file.
+inline void check_golden(std::string_view name, const std::string& actual) {
+  const auto path = std::filesystem::path(LLMTRACE_EXPORTERS_GOLDEN_DIR) / std::string(name);
+  if (const char* u = std::getenv("LLMTRACE_UPDATE_GOLDEN"); u && std::string_view(u) == "1") {
+    std::ofstream(path, std::ios::binary) << actual;
+    MESSAGE("golden file rewritten: " << path.string());
+    return;
+  }
+  REQUIRE_MESSAGE(std::filesystem::exists(path), "missing golden file " << path.string()
+                                                                        << " (run with LLMTRACE_UPDATE_GOLDEN=1)");
+  const std::string expected = read_file(path);
+  CHECK_MESSAGE(actual == expected, "output differs from " << path.string() << "\n--- actual ---\n"
+                                                           << actual << "--- expected ---\n"
+                                                           << expected);
+}
+
+// --- errors and environment -------------------------------------------------------------------
+/// Captures every message sent to the llmtrace error handler while alive.
+class captured_errors {
+ public:
+  captured_errors() {
+    llmtrace::set_error_handler([this](std::string_view m) {
+      std::lock_guard<std::mutex> lk(mu_);
+      messages_.emplace_back(m);
+    });
+  }
+  ~captured_errors() { llmtrace::set_error_handler({}); }
+  captured_errors(const captured_errors&) = delete;
+  captured_errors& operator=(const captured_errors&) = delete;
+
+  std::vector<std::string> messages() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return messages_;
+  }
+  /// How many messages contain `needle`.
+  std::size_t count(std::string_view needle) const {
+    std::lock_guard<std::mutex> lk(mu_);
+    std::size_t n = 0;
+    for (const auto& m : messages_) if (m.find(needle) != std::string::npos) ++n;
+    return n;
+  }
+  std::size_t size() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return messages_.size();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> messages_;
+};
+
+/// Sets (or, with nullopt, unsets) an environment variable for the guard's lifetime.
+class scoped_env {
+ public:
+  scoped_env(const char* name, std::optional<std::string> value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value)
+      ::setenv(name, value->c_str(), 1);
+    else
+      ::unsetenv(name);
+  }
+  ~scoped_env() {
+    if (old_)
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    else
+      ::unsetenv(name_.c_str());
+  }
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+}  // namespace llmtrace_test
