@@ -1,5 +1,9 @@
 // Tests for llmtrace/otlp/json.hpp: the exact OTLP/JSON shape of ExportTraceServiceRequest.
 #include <llmtrace/otlp/json.hpp>
+#include <llmtrace/otlp/protobuf.hpp>
+
+#include "support/js_decoder.hpp"
+#include "support/otlp_decode.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -304,5 +308,67 @@ TEST_CASE("random bytes anywhere still give valid JSON that round-trips valid te
           detail::sanitize_utf8(value));
     if (detail::is_valid_utf8(std::string(s.name())))
       CHECK(doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["name"] == std::string(s.name()));
+  }
+}
+
+TEST_CASE("independent decoders agree: strict test decoder, protobuf encoding, official OpenTelemetry JS") {
+  resource r1, r2;
+  r1.attributes.set("service.name", "one");
+  r1.schema_url = "https://opentelemetry.io/schemas/1.26.0";
+  r2.attributes.set("service.name", "two");
+  instrumentation_scope a{"a", "1", "https://opentelemetry.io/schemas/gen-ai/1.42.0", {}}, b{"b", "", "", {}};
+  a.attributes.set("scope.attr", 7);
+  span_data s1 = basic_span(&r1, &a, "chat \"llama3.2\"\n\x01 ✓");
+  s1.parent_span_id = sid("00f067aa0ba902b7");
+  s1.parent_is_remote = true;
+  s1.trace_state = "congo=t61rcWkgMzE";
+  s1.attributes.set("s", "héllo\t");
+  s1.attributes.set("b", false);
+  s1.attributes.set("i", std::numeric_limits<std::int64_t>::min());
+  s1.attributes.set("d", 0.1);
+  s1.attributes.set("sa", std::vector<std::string>{"x", ""});
+  s1.attributes.set("ia", std::vector<std::int64_t>{-1, 2});
+  s1.attributes.set("da", std::vector<double>{1.5});
+  s1.attributes.set("ba", std::vector<bool>{true});
+  s1.attributes.add_dropped(1);
+  s1.events.push_back(span_event{"exception", 1700000000100000001, {}});
+  s1.events.back().attributes.set("exception.message", "boom");
+  s1.dropped_events_count = 4;
+  span_link link;
+  link.context.trace_id = tid("4bf92f3577b34da6a3ce929d0e0e4736");
+  link.context.span_id = sid("00f067aa0ba902b7");
+  link.context.is_remote = true;
+  s1.links.push_back(link);
+  s1.dropped_links_count = 5;
+  s1.status = status_code::error;
+  s1.status_message = "failed";
+  span_data s2 = basic_span(&r2, &b, "second");
+  s2.status = status_code::ok;
+  span_data s3 = basic_span(&r1, &b, "third");
+  s3.kind = span_kind::consumer;
+
+  const std::vector<const span_data*> spans{&s1, &s2, &s3};
+  const span_batch batch(spans.data(), spans.size());
+  const std::string text = otlp::encode_json(batch);
+  std::string proto;
+  otlp::encode_protobuf(batch, proto);
+
+  using llmtrace_test::otlp_encoding;
+  const json from_json = llmtrace_test::decode_request(text, otlp_encoding::json).to_json();
+  CHECK(from_json == llmtrace_test::decode_request(proto, otlp_encoding::protobuf).to_json());
+  const auto flat = llmtrace_test::decode_request(text, otlp_encoding::json).flatten();
+  REQUIRE(flat.size() == 3);
+  CHECK(flat[0].flags == 0x301);
+  CHECK(flat[0].attributes.get("i").as_int() == std::numeric_limits<std::int64_t>::min());
+  CHECK(flat[0].status.message == "failed");
+
+  if (!llmtrace_test::node_available()) {
+    MESSAGE("skipped the official JS decoder: node is missing");
+    return;
+  }
+  try {
+    CHECK(llmtrace_test::js_decode(text, otlp_encoding::json) == from_json);
+  } catch (const llmtrace_test::js_decoder_unavailable& e) {
+    MESSAGE("skipped the official JS decoder: " << e.what());
   }
 }
