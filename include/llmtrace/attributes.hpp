@@ -11,6 +11,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -194,6 +195,59 @@ struct span_limits {
 
 namespace detail {
 
+/// A growable byte buffer with an inline append fast path (std::string's append is an out-of-line
+/// call with more checks; this is the span hot path). Copyable; keeps its capacity when cleared.
+class byte_buffer {
+ public:
+  byte_buffer() noexcept = default;
+  byte_buffer(const byte_buffer& o) { append(o.data_.get(), o.size_); }
+  byte_buffer& operator=(const byte_buffer& o) {
+    if (this != &o) {
+      size_ = 0;
+      append(o.data_.get(), o.size_);
+    }
+    return *this;
+  }
+  byte_buffer(byte_buffer&&) noexcept = default;
+  byte_buffer& operator=(byte_buffer&&) noexcept = default;
+
+  const char* data() const noexcept { return data_.get(); }
+  char* data() noexcept { return data_.get(); }
+  std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return cap_; }
+  void clear() noexcept { size_ = 0; }
+  void release() noexcept {
+    data_.reset();
+    size_ = cap_ = 0;
+  }
+
+  /// Room for `n` more bytes; returns where they go (size grows by n).
+  char* extend(std::size_t n) {
+    if (LLMTRACE_UNLIKELY(size_ + n > cap_)) grow(size_ + n);
+    char* p = data_.get() + size_;
+    size_ += n;
+    return p;
+  }
+  void append(const char* p, std::size_t n) {
+    if (n) std::memcpy(extend(n), p, n);
+  }
+  void push_back(char c) { *extend(1) = c; }
+  void resize_down(std::size_t n) noexcept { size_ = n; }
+
+ private:
+  LLMTRACE_NOINLINE void grow(std::size_t need) {
+    std::size_t cap = cap_ ? cap_ * 2 : 256;
+    while (cap < need) cap *= 2;
+    std::unique_ptr<char[]> fresh(new char[cap]);
+    if (size_) std::memcpy(fresh.get(), data_.get(), size_);
+    data_ = std::move(fresh);
+    cap_ = cap;
+  }
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t cap_ = 0;
+};
+
 /// Where one attribute's key and value live inside a store's arena.
 struct attr_slot {
   std::uint32_t key_off;
@@ -292,7 +346,7 @@ class attribute_store {
   }
   /// Releases memory when a one-off huge span grew the buffers far past the usual working size.
   void trim(std::size_t max_bytes) {
-    if (arena_.capacity() > max_bytes) std::string().swap(arena_);
+    if (arena_.capacity() > max_bytes) arena_.release();
     if (slots_.capacity() * sizeof(attr_slot) > max_bytes) std::vector<attr_slot>().swap(slots_);
   }
 
@@ -310,7 +364,14 @@ class attribute_store {
   }
   std::uint32_t put_sanitized(std::string_view s, std::uint32_t max_len, std::uint32_t& len) {
     const auto off = static_cast<std::uint32_t>(arena_.size());
-    append_utf8(arena_, s, max_len);
+    if (LLMTRACE_LIKELY(is_ascii(s))) {
+      const std::size_t n = s.size() < max_len ? s.size() : max_len;
+      arena_.append(s.data(), n);
+    } else {
+      std::string repaired;
+      append_utf8(repaired, s, max_len);
+      arena_.append(repaired.data(), repaired.size());
+    }
     len = static_cast<std::uint32_t>(arena_.size() - off);
     return off;
   }
@@ -352,12 +413,12 @@ class attribute_store {
       case value_type::string_array: {
         // A table of (offset, length) pairs, then the strings themselves.
         const std::uint32_t table = align(4);
-        arena_.append(static_cast<std::size_t>(n) * 8, '\0');
+        std::memset(arena_.extend(static_cast<std::size_t>(n) * 8), 0, static_cast<std::size_t>(n) * 8);
         for (std::uint32_t k = 0; k < n; ++k) {
           std::uint32_t len = 0;
           const std::uint32_t off = put_sanitized(v.string_at(k), max_len, len);
           const std::uint32_t ol[2] = {off, len};
-          std::memcpy(&arena_[table + k * 8], ol, 8);
+          std::memcpy(arena_.data() + table + k * 8, ol, 8);
         }
         slot.v.off = table;
         slot.count = n;
@@ -367,7 +428,7 @@ class attribute_store {
   }
 
   std::vector<attr_slot> slots_;
-  std::string arena_;
+  byte_buffer arena_;
   std::uint32_t dropped_ = 0;
 };
 

@@ -21,10 +21,12 @@ struct id_bytes {
   std::array<std::uint8_t, N> bytes{};
 
   /// False for the all-zero id, which W3C and OTLP treat as "no id".
-  constexpr bool valid() const noexcept {
-    for (auto b : bytes)
-      if (b != 0) return true;
-    return false;
+  bool valid() const noexcept {
+    std::uint64_t words[N / 8];
+    std::memcpy(words, bytes.data(), N);
+    std::uint64_t any = 0;
+    for (auto w : words) any |= w;
+    return any != 0;
   }
   /// Lowercase hex, 2*N characters.
   std::string to_hex() const {

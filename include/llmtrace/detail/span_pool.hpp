@@ -25,13 +25,15 @@ class span_pool {
     if (c.empty()) return new span_data();
     span_data* r = c.back();
     c.pop_back();
+    // Reset here, on the thread that fills the record, not where it was released (usually the
+    // exporter's thread): writing it there would pull its cache lines over to the other core.
+    r->reset();
     return r;
   }
 
-  /// Returns a record for reuse; it is reset here.
+  /// Returns a record for reuse (it is reset when acquired again).
   static void release(span_data* r) noexcept {
     if (!r) return;
-    r->reset();
     auto& c = cache().items;
     try {
       c.push_back(r);

@@ -18,17 +18,19 @@ inline constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
 
 inline bool is_ascii(std::string_view s) noexcept {
   const char* p = s.data();
-  std::size_t n = s.size();
-  while (n >= 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    if (w & 0x8080808080808080ULL) return false;
-    p += 8;
-    n -= 8;
+  const std::size_t size = s.size();
+  std::uint64_t w, any = 0;
+  if (size >= 8) {
+    // Whole words, then one last word overlapping the tail.
+    for (std::size_t i = 0; i + 8 <= size; i += 8) {
+      std::memcpy(&w, p + i, 8);
+      any |= w;
+    }
+    std::memcpy(&w, p + size - 8, 8);
+    return ((any | w) & 0x8080808080808080ULL) == 0;
   }
-  for (; n > 0; --n, ++p)
-    if (static_cast<unsigned char>(*p) & 0x80) return false;
-  return true;
+  for (std::size_t i = 0; i < size; ++i) any |= static_cast<unsigned char>(p[i]);
+  return (any & 0x80) == 0;
 }
 
 /// Length of the valid UTF-8 sequence starting at s[i], or 0 when the bytes there are not one.
