@@ -1,0 +1,164 @@
+// A faithful, deterministic fake of the Ollama daemon's native REST API for llmtrace's tests.
+//
+// The behaviour follows /work/shared/reference/ollama-api.md (sections 1, 2, 3 and the tricky
+// cases in section 6). The server runs on 127.0.0.1 on a free port in background threads; the
+// constructor returns once it is accepting connections and the destructor stops it (releasing any
+// stream that a test made hang). cpp-httplib stays out of this header: include it cheaply.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace llmtrace_test {
+
+// How a streaming (NDJSON) response is written. Non-streaming replies honour the framing modes
+// too (their single JSON body is written with the same splits), see each value.
+enum class stream_mode {
+  normal,             // one write (one HTTP chunk) per NDJSON line
+  split_bytes,        // one write per byte: lines and multi-byte UTF-8 characters are split
+  merge_lines,        // every line in a single write
+  random_splits,      // the whole stream cut at seeded random offsets (1..64 bytes per write)
+  error_mid_stream,   // after `after_chunks` lines: {"error":"..."} line, clean end, no done line
+                      //   (non-stream: HTTP 500 with that error, like the server's non-stream path)
+  eof_without_done,   // after `after_chunks` lines the response ends cleanly without a done line
+                      //   (non-stream: the body is cut short and the connection closed)
+  hang_after_chunks,  // after `after_chunks` lines stop writing and wait until the client
+                      //   disconnects (counted in disconnects()), release_hung() is called (the
+                      //   stream then completes normally) or the server is destroyed
+                      //   (non-stream: the status line and headers go out, then it hangs)
+  drop_after_chunks,  // after `after_chunks` lines abort the connection (no terminating chunk)
+};
+
+struct stream_behaviour {
+  stream_mode mode = stream_mode::normal;
+  std::size_t after_chunks = 2;   // for the error/eof/hang/drop modes
+  std::uint64_t seed = 1;         // for random_splits
+  // for error_mid_stream; the default mimics a real tool-call parser failure
+  std::string error_message = "error parsing tool call: raw='{\"name\": \"get_weather\", \"arguments\": {'";
+};
+
+// A model the fake knows about. Names are matched the way Ollama does: "llama3.2",
+// "llama3.2:latest" and "registry.ollama.ai/library/llama3.2:latest" are the same model, and
+// responses echo the model string exactly as the client sent it.
+struct model_spec {
+  std::string name;                       // without tag, e.g. "llama3.2" (tag "latest" implied)
+  std::string family = "llama";
+  std::string parameter_size = "3.2B";
+  std::string quantization_level = "Q4_K_M";
+  bool completion = true;                 // chat + generate
+  bool tools = true;
+  bool thinking = false;                  // omitting `think` then means true
+  bool embedding = false;                 // embedding-only model ("does not support chat")
+  bool vision = false;
+  std::size_t embedding_length = 3072;    // vector size on /api/embed
+  std::int64_t context_length = 4096;     // tokens; /api/embed truncate:false checks against it
+  std::int64_t size = 2019393189;         // bytes
+  bool starts_loaded = true;              // false: the first request is a cold load
+  std::int64_t cold_load_ns = 6300000000; // load_duration of a cold request
+  std::int64_t warm_load_ns = 1843209;    // load_duration once loaded
+};
+
+struct fake_ollama_config {
+  std::vector<model_spec> models;         // empty: default_models()
+  std::string version = "0.33.0-rc2";     // GET /api/version
+  std::string fixed_created_at;           // non-empty: every created_at uses it (byte-stable streams)
+  int keep_alive_timeout_s = 2;           // idle keep-alive connections are closed after this
+  bool check_host_header = true;          // 403 for a non-local Host header, like the real server
+};
+
+// The default models: llama3.2 (warm, tools), qwen3 (thinking, tools), cold-llama (cold start,
+// tools), gemma3 (no tools, vision), nomic-embed-text (768 dims) and all-minilm (384 dims).
+std::vector<model_spec> default_models();
+
+struct recorded_request {
+  std::size_t index = 0;                  // 0-based order of arrival
+  std::string method;                     // "POST", "GET", "HEAD", ...
+  std::string path;                       // "/api/chat" (no query string)
+  std::string target;                     // request target as sent, with query
+  std::multimap<std::string, std::string> headers;  // names as sent by the client
+  std::string body;                       // raw body
+  nlohmann::json json;                    // parsed body (null when absent or malformed)
+  bool json_valid = false;
+  int status = 0;                         // status the fake answered with (0 if still running)
+
+  // Case-insensitive header lookup; "" when missing.
+  std::string header(const std::string& name) const;
+  bool has_header(const std::string& name) const;
+};
+
+class fake_ollama {
+ public:
+  static constexpr const char* server_busy_message =
+      "server busy, please try again.  maximum pending requests exceeded";
+  static constexpr const char* request_canceled_message = "request canceled";
+
+  // A reply mixing CJK, emoji (incl. a ZWJ sequence), combining marks, "<>&", quotes, a
+  // backslash and U+2028: exercises UTF-8 splitting and Go's escaping.
+  static const std::string& unicode_reply();
+
+  fake_ollama();
+  explicit fake_ollama(fake_ollama_config config);
+  ~fake_ollama();
+  fake_ollama(const fake_ollama&) = delete;
+  fake_ollama& operator=(const fake_ollama&) = delete;
+
+  int port() const;
+  std::string base_url() const;           // "http://127.0.0.1:PORT"
+
+  // ---- test controls (thread-safe) ----
+  void set_mode(stream_behaviour behaviour);   // for every later response
+  void set_mode(stream_mode mode, std::size_t after_chunks = 2, std::uint64_t seed = 1);
+  // One-shot (queued) override, consumed by the next chat/generate reply that generates text
+  // (load/unload answers and errors do not consume it).
+  void set_next_mode(stream_behaviour behaviour);
+  void set_next_mode(stream_mode mode, std::size_t after_chunks = 2, std::uint64_t seed = 1);
+  // The next `count` requests to a model endpoint (chat, generate, embed, embeddings, show; or
+  // only `path` when given) fail before the first byte with `status` and {"error":message}.
+  void fail_next(int status, std::string message, std::size_t count = 1, std::string path = {});
+  void set_reply(const std::string& model, std::string text);     // canned answer for chat/generate
+  void clear_reply(const std::string& model);
+  void set_thinking(const std::string& model, std::string text);  // thinking text of a thinking model
+  void set_cold(const std::string& model, bool cold = true);      // next request pays a cold load
+  bool is_loaded(const std::string& model) const;
+  // Tool-call arguments for every tool call (default: derived from the first tool's schema).
+  void set_tool_arguments(nlohmann::json arguments);
+  // true: one tool call per supplied tool in the same chunk (index 0..n-1).
+  void set_parallel_tool_calls(bool on);
+  // Generate's final chunk carries a `context` of `count` ints (a multi-MB line).
+  void set_huge_context(bool on, std::size_t count = 400000);
+  // Lets every stream hanging right now continue (they then complete normally). Call it after
+  // wait_for_hung_streams(): a stream that reaches the hang point later hangs again.
+  void release_hung();
+
+  // ---- observation (thread-safe) ----
+  std::vector<recorded_request> requests() const;   // a copy
+  recorded_request last_request() const;            // default-constructed when there is none
+  std::size_t request_count() const;
+  void clear_requests();
+  bool wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const;
+  // Responses whose client went away before they were complete (a failed write, or a peer close
+  // noticed while hanging). A client that cancels after the last byte was written is not seen.
+  std::size_t disconnects() const;
+  bool wait_for_disconnects(std::size_t n, std::chrono::milliseconds timeout) const;
+  // Streams that reached the hang point (counted once each, never decremented).
+  std::size_t hung_streams() const;
+  bool wait_for_hung_streams(std::size_t n, std::chrono::milliseconds timeout) const;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+// Helpers shared with tests: Go-compatible JSON encoding of a value (key order kept,
+// "<>&" escaped as \u003c etc., U+2028/2029 escaped, invalid UTF-8 replaced by U+FFFD).
+std::string go_json_encode(const nlohmann::ordered_json& value);
+
+}  // namespace llmtrace_test
