@@ -86,5 +86,59 @@ inline constexpr std::string_view ollama_chunk_count = "ollama.chunk_count";
 inline constexpr std::string_view ollama_done_reason = "ollama.done_reason";
 inline constexpr std::string_view ollama_keep_alive = "ollama.keep_alive";
 
+// ollama.* recorded by the llmtrace Ollama client (include/llmtrace/ollama/client.hpp). Every key below
+// and the timings above (seconds, from the final chunk; counts are ints):
+//   ollama.total_duration / load_duration / prompt_eval_duration / eval_duration  double, seconds
+//   ollama.prompt_eval_count / eval_count      int, as reported (same as gen_ai.usage.*_tokens)
+//   ollama.tokens_per_second                   double, eval_count / eval_duration (server-side speed)
+//   ollama.prompt_tokens_per_second            double, prompt_eval_count / prompt_eval_duration (prefill)
+//   ollama.client_overhead                     double, seconds: span duration minus total_duration
+//                                              (network, queueing, parsing; negative when the server's
+//                                              clock reports more than the client saw)
+//   ollama.cold_start                          bool, load_duration above the client's threshold (1 s)
+//   ollama.chunk_count                         int, NDJSON chunks received (streaming calls only)
+//   ollama.keep_alive                          string, the request's keep_alive as sent ("5m", "0", "-1")
+/// int: number of messages in a chat request (prompt + history), 1 for generate.
+inline constexpr std::string_view ollama_request_message_count = "ollama.request.message_count";
+/// int: number of input strings of an embeddings request.
+inline constexpr std::string_view ollama_request_input_count = "ollama.request.input_count";
+/// int: number of tool definitions sent with a chat request.
+inline constexpr std::string_view ollama_request_tool_count = "ollama.request.tool_count";
+/// int: number of tool calls in the answer.
+inline constexpr std::string_view ollama_response_tool_call_count = "ollama.response.tool_call_count";
+/// string: the API path called ("/api/chat", "/api/generate", "/api/embed", "/api/embeddings").
+inline constexpr std::string_view ollama_api = "ollama.api";
+/// bool: the caller stopped the stream early (its chunk callback returned false). Status stays Unset.
+inline constexpr std::string_view ollama_stream_cancelled = "ollama.stream.cancelled";
+/// bool: captured content (gen_ai.input.messages and friends) was cut to fit the attribute limit;
+/// each cut text ends with ollama_truncation_marker.
+inline constexpr std::string_view ollama_content_truncated = "ollama.content.truncated";
+/// The text appended to captured content that was cut (counted inside the length limit).
+inline constexpr std::string_view ollama_truncation_marker = "...[truncated]";
+/// string: on an error, ollama::error's reason ("http_status", "stream_error", "incomplete_stream", ...).
+inline constexpr std::string_view ollama_error_reason = "ollama.error.reason";
+/// bool: the error is transient (503, 429, timeouts, connection failures).
+inline constexpr std::string_view ollama_error_retryable = "ollama.error.retryable";
+/// Names of the INTERNAL phase spans under a chat / text_completion span, laid out from the
+/// server-reported durations (load, then prompt evaluation, then generation ending at the last chunk).
+inline constexpr std::string_view ollama_span_load = "ollama.load";
+inline constexpr std::string_view ollama_span_prompt_eval = "ollama.prompt_eval";
+inline constexpr std::string_view ollama_span_eval = "ollama.eval";
+/// The instrumentation scope of the Ollama client's spans.
+inline constexpr std::string_view ollama_instrumentation_scope = "llmtrace.ollama";
+
+// GenAI content capture and events
+/// OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: NO_CONTENT (default), SPAN_ONLY, EVENT_ONLY,
+/// SPAN_AND_EVENT; legacy true (= SPAN_ONLY) / false.
+inline constexpr std::string_view genai_capture_content_env = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
+/// Span event holding captured content in the EVENT_ONLY / SPAN_AND_EVENT modes.
+inline constexpr std::string_view gen_ai_client_inference_operation_details = "gen_ai.client.inference.operation.details";
+/// gen_ai.tool.type value for function tools.
+inline constexpr std::string_view tool_type_function = "function";
+/// gen_ai.request.encoding_formats value of Ollama's embeddings (float vectors).
+inline constexpr std::string_view encoding_format_float = "float";
+/// gen_ai.output.type value when a `format` (JSON mode or schema) is requested.
+inline constexpr std::string_view output_type_json = "json";
+
 }  // namespace semconv
 LLMTRACE_END_NAMESPACE

@@ -1,0 +1,716 @@
+// llmtrace/ollama/client.hpp: the traced Ollama client. Every chat / generate / embed call is one
+// CLIENT span with the GenAI attributes, Ollama's own timings under ollama.*, and (for chat and
+// generate) load / prompt_eval / eval phase spans; every request carries W3C traceparent. Errors are
+// thrown as llmtrace::ollama::error. Thread-safety: a client is immutable after construction and may
+// be used from any number of threads at once.
+#pragma once
+
+#include <llmtrace/config.hpp>
+#include <llmtrace/context.hpp>
+#include <llmtrace/propagation.hpp>
+#include <llmtrace/provider.hpp>
+#include <llmtrace/semconv.hpp>
+#include <llmtrace/span.hpp>
+#include <llmtrace/detail/env.hpp>
+#include <llmtrace/detail/utf8.hpp>
+#include <llmtrace/http/curl_transport.hpp>
+#include <llmtrace/http/transport.hpp>
+#include <llmtrace/ollama/error.hpp>
+#include <llmtrace/ollama/host.hpp>
+#include <llmtrace/ollama/instrumentation.hpp>
+#include <llmtrace/ollama/ndjson.hpp>
+#include <llmtrace/ollama/types.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+LLMTRACE_BEGIN_NAMESPACE
+namespace ollama {
+
+/// Receives each chunk of a streamed chat; return false to stop the stream (the connection closes).
+using chat_callback = std::function<bool(const chat_response& chunk)>;
+/// Receives each chunk of a streamed generate; return false to stop the stream.
+using generate_callback = std::function<bool(const generate_response& chunk)>;
+
+/// How a client is built. The defaults work against a local daemon.
+struct client_options {
+  /// Base URL or OLLAMA_HOST-style value ("127.0.0.1:11434", "http://gpu-box", ...); empty: read
+  /// OLLAMA_HOST (default http://127.0.0.1:11434). See parse_host for the rules.
+  std::string host;
+  std::chrono::milliseconds connect_timeout{10000};
+  /// Longest silence while waiting for bytes (a cold load sends nothing for seconds); 0: none.
+  std::chrono::milliseconds read_timeout{0};
+  /// Whole-call limit; 0: none (a long generation may take minutes).
+  std::chrono::milliseconds timeout{0};
+  /// HTTP transport; null: http::default_transport() (libcurl, shared connection pool).
+  std::shared_ptr<http::transport> transport;
+  /// Extra headers on every request (e.g. Authorization). When none is named Authorization and
+  /// OLLAMA_API_KEY is set, `Authorization: Bearer $OLLAMA_API_KEY` is sent, as ollama-python does.
+  std::vector<http::header> headers;
+  http::tls_options tls;
+  /// Record spans (on by default). Off: no spans, but traceparent is still sent.
+  bool instrument = true;
+  /// The tracer for spans; default: "llmtrace.ollama" from the global provider at each call.
+  std::optional<llmtrace::tracer> tracer;
+  /// Content capture; default: OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT (read when the
+  /// client is built).
+  std::optional<content_capture> capture_content;
+  /// A load_duration above this marks the call a cold start (ollama.cold_start).
+  std::chrono::nanoseconds cold_start_threshold{std::chrono::seconds(1)};
+  /// Longest NDJSON line accepted (the final generate chunk carries the whole `context`).
+  std::size_t max_line_bytes = ndjson_reader::default_max_line_bytes;
+};
+
+namespace detail {
+
+inline double seconds(std::int64_t ns) noexcept { return static_cast<double>(ns) / 1e9; }
+
+inline std::string_view reason_phrase(int status) noexcept {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 429: return "Too Many Requests";
+    case 499: return "Client Closed Request";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+  }
+}
+
+/// The server's message in an error response: {"error": "..."} (or OpenAI's {"error": {"message"}}),
+/// else the plain-text body ("404 page not found"), else the status's reason phrase.
+inline std::string server_message(const http::response& r) {
+  const json j = json::parse(r.body, nullptr, false);
+  if (j.is_object()) {
+    const auto e = j.find("error");
+    if (e != j.end()) {
+      if (e->is_string()) return e->get<std::string>();
+      if (e->is_object() && e->contains("message") && (*e)["message"].is_string())
+        return (*e)["message"].get<std::string>();
+      return e->dump();
+    }
+  }
+  const auto text = llmtrace::detail::trim(r.body);
+  if (!text.empty()) return llmtrace::detail::sanitize_utf8(llmtrace::detail::utf8_prefix_bytes(text, 4096));
+  const auto phrase = reason_phrase(r.status);
+  return phrase.empty() ? "HTTP " + std::to_string(r.status) : std::string(phrase);
+}
+
+/// One traced inference or embeddings call: the CLIENT span and what it records. Does nothing when
+/// instrumentation is off or the span is not recording.
+class call_recorder {
+ public:
+  call_recorder(bool enabled, const llmtrace::tracer& t, std::string_view operation, std::string_view endpoint,
+                const std::string& model, const host_config& host, bool streaming) noexcept {
+    if (!enabled || !t.enabled()) return;
+    try {
+      std::string name(operation);
+      if (!model.empty()) name.append(" ").append(model);
+      span_start_options o;
+      o.kind = span_kind::client;
+      attribute start[5];
+      std::size_t n = 0;
+      start[n++] = {semconv::gen_ai_operation_name, operation};
+      start[n++] = {semconv::gen_ai_provider_name, semconv::provider_ollama};
+      if (!model.empty()) start[n++] = {semconv::gen_ai_request_model, model};  // conditionally required
+      start[n++] = {semconv::server_address, host.host};
+      start[n++] = {semconv::server_port, static_cast<std::int64_t>(host.port)};
+      o.attributes = attribute_list(start, n);
+      span_ = llmtrace::span(t, name, o);
+      if (!span_.is_recording()) return;
+      provider_ = t.provider();
+      tracer_ = t;
+      span_.set_attribute(semconv::ollama_api, endpoint);
+      if (streaming) span_.set_attribute(semconv::gen_ai_request_stream, true);
+    } catch (...) {
+      span_ = llmtrace::span();
+    }
+  }
+  call_recorder(const call_recorder&) = delete;
+  call_recorder& operator=(const call_recorder&) = delete;
+  ~call_recorder() { end(); }
+
+  bool recording() const noexcept { return span_.is_recording(); }
+  llmtrace::span& span() noexcept { return span_; }
+  std::size_t value_limit() const noexcept {
+    return provider_ ? provider_->limits().attribute_value_length : span_limits::unlimited;
+  }
+  std::int64_t now() const noexcept { return provider_ ? provider_->now() : 0; }
+
+  /// Request options mapped to gen_ai.request.* (chat and generate).
+  template <typename Request>
+  void request(const Request& r) noexcept {
+    if (!recording()) return;
+    const options& o = r.options;
+    if (o.temperature) span_.set_attribute(semconv::gen_ai_request_temperature, *o.temperature);
+    if (o.top_p) span_.set_attribute(semconv::gen_ai_request_top_p, *o.top_p);
+    if (o.top_k) span_.set_attribute(semconv::gen_ai_request_top_k, *o.top_k);
+    if (o.seed) span_.set_attribute(semconv::gen_ai_request_seed, *o.seed);
+    if (o.num_predict) span_.set_attribute(semconv::gen_ai_request_max_tokens, *o.num_predict);
+    if (o.stop) span_.set_attribute(semconv::gen_ai_request_stop_sequences, *o.stop);
+    if (o.frequency_penalty) span_.set_attribute(semconv::gen_ai_request_frequency_penalty, *o.frequency_penalty);
+    if (o.presence_penalty) span_.set_attribute(semconv::gen_ai_request_presence_penalty, *o.presence_penalty);
+    try {
+      if (r.think && r.think->is_level()) span_.set_attribute(semconv::gen_ai_request_reasoning_level, r.think->level());
+      if (r.keep_alive) span_.set_attribute(semconv::ollama_keep_alive, r.keep_alive->to_string());
+    } catch (...) {
+    }
+    if (r.format) span_.set_attribute(semconv::gen_ai_output_type, semconv::output_type_json);
+    if (!r.conversation_id.empty()) span_.set_attribute(semconv::gen_ai_conversation_id, r.conversation_id);
+  }
+
+  void request_sent() noexcept {
+    if (recording()) sent_ = now();
+  }
+  /// A chunk arrived (streaming).
+  void chunk(bool done) noexcept {
+    if (!recording()) return;
+    ++chunks_;
+    if (!first_chunk_) first_chunk_ = now();
+    if (done) last_chunk_ = now();
+  }
+  /// The whole (non-streamed) answer arrived.
+  void response_received() noexcept {
+    if (recording()) last_chunk_ = now();
+  }
+
+  /// Response model, finish reason, usage and Ollama's timings; phases for chat / generate.
+  void response(const std::string& model, const std::string& done_reason, const metrics& m, bool phases,
+                std::chrono::nanoseconds cold_threshold) noexcept {
+    if (!recording()) return;
+    if (!model.empty()) span_.set_attribute(semconv::gen_ai_response_model, model);
+    if (!done_reason.empty()) span_.set_attribute(semconv::gen_ai_response_finish_reasons, {std::string_view(done_reason)});
+    if (m.prompt_eval_count) span_.set_attribute(semconv::gen_ai_usage_input_tokens, *m.prompt_eval_count);
+    if (m.eval_count) span_.set_attribute(semconv::gen_ai_usage_output_tokens, *m.eval_count);
+    if (m.total_duration) span_.set_attribute(semconv::ollama_total_duration, seconds(*m.total_duration));
+    if (m.load_duration) span_.set_attribute(semconv::ollama_load_duration, seconds(*m.load_duration));
+    if (m.prompt_eval_duration)
+      span_.set_attribute(semconv::ollama_prompt_eval_duration, seconds(*m.prompt_eval_duration));
+    if (m.eval_duration) span_.set_attribute(semconv::ollama_eval_duration, seconds(*m.eval_duration));
+    if (m.prompt_eval_count) span_.set_attribute(semconv::ollama_prompt_eval_count, *m.prompt_eval_count);
+    if (m.eval_count) span_.set_attribute(semconv::ollama_eval_count, *m.eval_count);
+    if (const auto tps = m.tokens_per_second()) span_.set_attribute(semconv::ollama_tokens_per_second, *tps);
+    if (const auto pps = m.prompt_tokens_per_second())
+      span_.set_attribute(semconv::ollama_prompt_tokens_per_second, *pps);
+    if (!m.empty())
+      span_.set_attribute(semconv::ollama_cold_start, m.load_duration.value_or(0) > cold_threshold.count());
+    total_duration_ = m.total_duration.value_or(-1);
+    if (phases && !m.empty()) add_phases(m);
+  }
+
+  /// The caller's callback stopped the stream: not an error (status stays Unset).
+  void cancelled() noexcept {
+    if (recording()) span_.set_attribute(semconv::ollama_stream_cancelled, true);
+  }
+
+  void failed(const error& e) noexcept {
+    if (!recording()) return;
+    try {
+      span_.set_attribute(semconv::error_type, e.error_type());
+      span_.set_attribute(semconv::ollama_error_reason, to_string(e.reason()));
+      span_.set_attribute(semconv::ollama_error_retryable, e.retryable());
+      span_.record_exception("llmtrace::ollama::error", e.what());
+      span_.set_status(status_code::error, e.server_message());
+    } catch (...) {
+    }
+  }
+  /// Any other exception (e.g. thrown by the caller's chunk callback).
+  void failed(std::exception_ptr ep) noexcept {
+    if (!recording()) return;
+    try {
+      std::rethrow_exception(ep);
+    } catch (const error& e) {
+      failed(e);
+    } catch (const std::exception& e) {
+      try {
+        span_.set_attribute(semconv::error_type, llmtrace::detail::exception_type_name(e));
+      } catch (...) {
+        span_.set_attribute(semconv::error_type, semconv::error_type_other);
+      }
+      span_.record_exception(e);
+      span_.set_status(status_code::error, e.what());
+    } catch (...) {
+      span_.set_attribute(semconv::error_type, semconv::error_type_other);
+      span_.set_status(status_code::error, "unknown exception");
+    }
+  }
+
+  /// Ends the span (time to first chunk, chunk count and client overhead are computed here).
+  void end() noexcept {
+    if (!recording()) return;
+    const std::int64_t t = now();
+    if (chunks_) {
+      span_.set_attribute(semconv::ollama_chunk_count, static_cast<std::int64_t>(chunks_));
+      if (first_chunk_ && sent_)
+        span_.set_attribute(semconv::gen_ai_response_time_to_first_chunk, seconds(first_chunk_ - sent_));
+    }
+    if (total_duration_ >= 0)
+      span_.set_attribute(semconv::ollama_client_overhead,
+                          seconds(t - span_.start_time_unix_nano() - total_duration_));
+    span_.end(t);
+  }
+
+ private:
+  void add_phases(const metrics& m) noexcept {
+    try {
+      const std::int64_t sent = sent_ ? sent_ : span_.start_time_unix_nano();
+      const std::int64_t last = last_chunk_ ? last_chunk_ : now();
+      const llmtrace::context parent = span_.context();
+      for (const auto& p : layout_phases(sent, last, m)) {
+        span_start_options o;
+        o.kind = span_kind::internal;
+        o.parent = &parent;
+        o.make_current = false;
+        o.start_time_unix_nano = p.start_unix_nano;
+        std::vector<attribute> attrs;
+        if (p.name == semconv::ollama_span_load) {
+          attrs.push_back({semconv::ollama_load_duration, seconds(p.server_duration_ns)});
+        } else if (p.name == semconv::ollama_span_prompt_eval) {
+          attrs.push_back({semconv::ollama_prompt_eval_duration, seconds(p.server_duration_ns)});
+          if (m.prompt_eval_count) attrs.push_back({semconv::ollama_prompt_eval_count, *m.prompt_eval_count});
+        } else {
+          attrs.push_back({semconv::ollama_eval_duration, seconds(p.server_duration_ns)});
+          if (m.eval_count) attrs.push_back({semconv::ollama_eval_count, *m.eval_count});
+        }
+        o.attributes = attrs;
+        llmtrace::span phase(tracer_, p.name, o);
+        phase.end(p.end_unix_nano);
+      }
+    } catch (...) {
+    }
+  }
+
+  llmtrace::span span_;
+  tracer_provider* provider_ = nullptr;
+  llmtrace::tracer tracer_;
+  std::int64_t sent_ = 0;
+  std::int64_t first_chunk_ = 0;
+  std::int64_t last_chunk_ = 0;
+  std::int64_t total_duration_ = -1;
+  std::size_t chunks_ = 0;
+};
+
+/// Appends a streamed chat chunk to the running answer.
+inline void merge_chunk(chat_response& into, chat_response&& chunk) {
+  into.model = std::move(chunk.model);
+  into.created_at = std::move(chunk.created_at);
+  if (!chunk.message.role.empty()) into.message.role = std::move(chunk.message.role);
+  into.message.content += chunk.message.content;
+  into.message.thinking += chunk.message.thinking;
+  for (auto& c : chunk.message.tool_calls) into.message.tool_calls.push_back(std::move(c));
+  for (auto& i : chunk.message.images) into.message.images.push_back(std::move(i));
+  if (chunk.done) {
+    into.done = true;
+    into.done_reason = std::move(chunk.done_reason);
+    into.metrics = chunk.metrics;
+  }
+  if (!chunk.logprobs.is_null()) {
+    if (!into.logprobs.is_array()) into.logprobs = json::array();
+    if (chunk.logprobs.is_array())
+      for (auto& l : chunk.logprobs) into.logprobs.push_back(std::move(l));
+  }
+}
+
+/// Appends a streamed generate chunk to the running answer.
+inline void merge_chunk(generate_response& into, generate_response&& chunk) {
+  into.model = std::move(chunk.model);
+  into.created_at = std::move(chunk.created_at);
+  into.response += chunk.response;
+  into.thinking += chunk.thinking;
+  if (chunk.done) {
+    into.done = true;
+    into.done_reason = std::move(chunk.done_reason);
+    into.metrics = chunk.metrics;
+    into.context = std::move(chunk.context);
+  }
+  if (!chunk.logprobs.is_null()) {
+    if (!into.logprobs.is_array()) into.logprobs = json::array();
+    if (chunk.logprobs.is_array())
+      for (auto& l : chunk.logprobs) into.logprobs.push_back(std::move(l));
+  }
+}
+
+inline const std::string& text_of(const chat_response& r) noexcept { return r.message.content; }
+inline const std::string& text_of(const generate_response& r) noexcept { return r.response; }
+inline const std::string& thinking_of(const chat_response& r) noexcept { return r.message.thinking; }
+inline const std::string& thinking_of(const generate_response& r) noexcept { return r.thinking; }
+
+}  // namespace detail
+
+/// The Ollama client (native API). Every method either returns the server's answer or throws
+/// ollama::error; nothing is retried automatically (error::retryable() says when a retry may help).
+class client {
+ public:
+  /// A client for OLLAMA_HOST (default http://127.0.0.1:11434) with default settings.
+  client() : client(client_options{}) {}
+  explicit client(client_options opts) : opts_(std::move(opts)) {
+    host_ = opts_.host.empty() ? host_from_env() : parse_host(opts_.host);
+    base_url_ = host_.base_url();
+    if (!opts_.transport) opts_.transport = http::default_transport();
+    capture_ = opts_.capture_content ? *opts_.capture_content : content_capture_from_env();
+    bool has_auth = false;
+    for (const auto& h : opts_.headers)
+      if (llmtrace::detail::iequals(h.name, "authorization")) has_auth = true;
+    if (!has_auth)
+      if (const auto key = llmtrace::detail::get_env("OLLAMA_API_KEY"))
+        opts_.headers.push_back({"Authorization", "Bearer " + *key});
+  }
+
+  /// POST /api/chat, not streamed: the whole answer (content, thinking and tool calls joined).
+  /// An empty `messages` loads the model (done_reason "load"; with keep_alive 0, "unload").
+  chat_response chat(const chat_request& req) const { return inference<chat_response>(req, static_cast<const chat_callback*>(nullptr)); }
+  /// POST /api/chat, streamed: `on_chunk` sees every chunk as it arrives. Returns the joined answer
+  /// (done is false when the callback stopped the stream early).
+  chat_response chat(const chat_request& req, const chat_callback& on_chunk) const {
+    return inference<chat_response>(req, &on_chunk);
+  }
+  /// POST /api/generate, not streamed. An empty prompt loads the model.
+  generate_response generate(const generate_request& req) const { return inference<generate_response>(req, static_cast<const generate_callback*>(nullptr)); }
+  /// POST /api/generate, streamed (see chat).
+  generate_response generate(const generate_request& req, const generate_callback& on_chunk) const {
+    return inference<generate_response>(req, &on_chunk);
+  }
+
+  /// POST /api/embed: one L2-normalised vector per input.
+  embed_response embed(const embed_request& req) const {
+    static const std::string endpoint = "/api/embed";
+    detail::call_recorder rec(opts_.instrument, tracer(), semconv::op_embeddings, endpoint, req.model, host_, false);
+    if (rec.recording()) {
+      rec.span().set_attribute(semconv::gen_ai_request_encoding_formats, {semconv::encoding_format_float});
+      rec.span().set_attribute(semconv::ollama_request_input_count, static_cast<std::int64_t>(req.input.size()));
+      if (req.dimensions) rec.span().set_attribute(semconv::gen_ai_embeddings_dimension_count, *req.dimensions);
+      try {
+        if (req.keep_alive) rec.span().set_attribute(semconv::ollama_keep_alive, req.keep_alive->to_string());
+      } catch (...) {
+      }
+    }
+    embed_response out;
+    try {
+      const json j = call_json(rec, "POST", endpoint, encode(req));
+      decode(j, out);
+    } catch (...) {
+      rec.failed(std::current_exception());
+      throw;
+    }
+    if (rec.recording()) {
+      rec.response(out.model, {}, out.metrics, false, opts_.cold_start_threshold);
+      if (!req.dimensions && !out.embeddings.empty())
+        rec.span().set_attribute(semconv::gen_ai_embeddings_dimension_count,
+                                 static_cast<std::int64_t>(out.embeddings.front().size()));
+    }
+    return out;
+  }
+
+  /// POST /api/embeddings (legacy): one vector, not normalised.
+  embeddings_response embeddings(const embeddings_request& req) const {
+    static const std::string endpoint = "/api/embeddings";
+    detail::call_recorder rec(opts_.instrument, tracer(), semconv::op_embeddings, endpoint, req.model, host_, false);
+    if (rec.recording()) {
+      rec.span().set_attribute(semconv::gen_ai_request_encoding_formats, {semconv::encoding_format_float});
+      rec.span().set_attribute(semconv::ollama_request_input_count, std::int64_t{1});
+    }
+    embeddings_response out;
+    try {
+      const json j = call_json(rec, "POST", endpoint, encode(req));
+      decode(j, out);
+    } catch (...) {
+      rec.failed(std::current_exception());
+      throw;
+    }
+    if (rec.recording() && !out.embedding.empty())
+      rec.span().set_attribute(semconv::gen_ai_embeddings_dimension_count,
+                               static_cast<std::int64_t>(out.embedding.size()));
+    return out;
+  }
+
+  /// GET /api/tags: the models available locally.
+  list_response list_models() const { return untraced<list_response>("GET", "/api/tags", {}); }
+  /// Same as list_models().
+  list_response tags() const { return list_models(); }
+  /// POST /api/show: details of one model (404 error for an unknown model).
+  show_response show(const show_request& req) const { return untraced<show_response>("POST", "/api/show", encode(req)); }
+  show_response show(const std::string& model) const { return show(show_request{model, false}); }
+  /// GET /api/ps: the models loaded now.
+  ps_response ps() const { return untraced<ps_response>("GET", "/api/ps", {}); }
+  /// GET /api/version: the server's version string (e.g. "0.33.0-rc2").
+  std::string version() const {
+    detail::call_recorder none(false, {}, {}, {}, {}, host_, false);
+    const json j = call_json(none, "GET", "/api/version", {});
+    return detail::get_string(j, "version");
+  }
+  /// GET /: true when the server answers "Ollama is running". Never throws.
+  bool is_running() const noexcept {
+    try {
+      const auto r = opts_.transport->send(make_request("GET", "/", {}, false));
+      return r.ok() && llmtrace::detail::trim(r.body) == "Ollama is running";
+    } catch (...) {
+      return false;
+    }
+  }
+
+  /// The resolved server location.
+  const host_config& host() const noexcept { return host_; }
+  /// e.g. "http://127.0.0.1:11434".
+  const std::string& base_url() const noexcept { return base_url_; }
+  content_capture capture_mode() const noexcept { return capture_; }
+  const client_options& config() const noexcept { return opts_; }
+  /// The tracer calls record with now.
+  llmtrace::tracer tracer() const { return opts_.tracer ? *opts_.tracer : default_tracer(); }
+
+ private:
+  static const std::string& endpoint_of(const chat_request&) {
+    static const std::string e = "/api/chat";
+    return e;
+  }
+  static const std::string& endpoint_of(const generate_request&) {
+    static const std::string e = "/api/generate";
+    return e;
+  }
+  static std::string_view operation_of(const chat_request&) noexcept { return semconv::op_chat; }
+  static std::string_view operation_of(const generate_request&) noexcept { return semconv::op_text_completion; }
+  static std::int64_t message_count(const chat_request& r) noexcept { return static_cast<std::int64_t>(r.messages.size()); }
+  static std::int64_t message_count(const generate_request& r) noexcept { return r.prompt.empty() ? 0 : 1; }
+
+  http::request make_request(std::string_view method, std::string_view path, std::string body, bool streaming) const {
+    http::request r;
+    r.method = std::string(method);
+    r.url = base_url_;
+    r.url.append(path.data(), path.size());
+    r.body = std::move(body);
+    r.connect_timeout = opts_.connect_timeout;
+    r.read_timeout = opts_.read_timeout;
+    r.timeout = opts_.timeout;
+    r.tls = opts_.tls;
+    r.headers.reserve(opts_.headers.size() + 5);
+    if (!r.body.empty()) r.headers.push_back({"Content-Type", "application/json"});
+    r.headers.push_back({"Accept", streaming ? "application/x-ndjson" : "application/json"});
+    r.headers.push_back({"User-Agent", "llmtrace/" LLMTRACE_VERSION_STRING " (ollama; C++)"});
+    for (const auto& h : opts_.headers) r.headers.push_back(h);
+    auto setter = [&r](std::string_view name, std::string_view value) {
+      r.headers.push_back({std::string(name), std::string(value)});
+    };
+    llmtrace::inject(setter);
+    return r;
+  }
+
+  [[noreturn]] static void throw_http(const std::string& endpoint, const http::response& r, std::string partial = {},
+                                      std::string partial_thinking = {}) {
+    if (!r.transport_ok())
+      throw error(error_reason::transport, endpoint, 0, r.status, r.error, r.error_message, std::move(partial),
+                  std::move(partial_thinking));
+    throw error(error_reason::http_status, endpoint, r.status, r.status, http::error_kind::none, detail::server_message(r),
+                std::move(partial), std::move(partial_thinking));
+  }
+
+  /// A non-streamed call: checks the transport and the status, then parses the JSON object.
+  json call_json(detail::call_recorder& rec, std::string_view method, const std::string& endpoint,
+                 std::string body) const {
+    const http::request hr = make_request(method, endpoint, std::move(body), false);
+    rec.request_sent();
+    const http::response r = opts_.transport->send(hr);
+    rec.response_received();
+    if (!r.ok()) throw_http(endpoint, r);
+    json j = json::parse(r.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+      throw error(error_reason::invalid_response, endpoint, r.status, r.status, http::error_kind::none,
+                  "the body is not a JSON object (" + std::to_string(r.body.size()) + " bytes)");
+    const auto e = j.find("error");
+    if (e != j.end())
+      throw error(error_reason::stream_error, endpoint, -1, r.status, http::error_kind::none,
+                  e->is_string() ? e->get<std::string>() : e->dump());
+    return j;
+  }
+
+  template <typename Response>
+  Response untraced(std::string_view method, const std::string& endpoint, std::string body) const {
+    detail::call_recorder none(false, {}, {}, {}, {}, host_, false);
+    Response out;
+    decode(call_json(none, method, endpoint, std::move(body)), out);
+    return out;
+  }
+
+  /// Chat and generate, streamed (on_chunk set) or not.
+  template <typename Response, typename Request, typename Callback>
+  Response inference(const Request& req, const Callback* on_chunk) const {
+    const std::string& endpoint = endpoint_of(req);
+    const bool streaming = on_chunk != nullptr;
+    const llmtrace::tracer t = tracer();
+    detail::call_recorder rec(opts_.instrument, t, operation_of(req), endpoint, req.model, host_, streaming);
+    captured_content content;
+    if (rec.recording()) {
+      rec.request(req);
+      rec.span().set_attribute(semconv::ollama_request_message_count, message_count(req));
+      if constexpr (std::is_same_v<Request, chat_request>)
+        if (!req.tools.empty())
+          rec.span().set_attribute(semconv::ollama_request_tool_count, static_cast<std::int64_t>(req.tools.size()));
+      if (capture_ != content_capture::no_content) capture_input(req, rec.value_limit(), content);
+    }
+    Response out;
+    bool cancelled = false;
+    try {
+      std::string body = encode(req, streaming);
+      if (streaming)
+        cancelled = !stream(rec, endpoint, std::move(body), *on_chunk, out);
+      else
+        decode(call_json(rec, "POST", endpoint, std::move(body)), out);
+    } catch (...) {
+      if (rec.recording() && capture_ != content_capture::no_content) detail_record(rec, content);
+      rec.failed(std::current_exception());
+      throw;
+    }
+    if (rec.recording()) {
+      if (cancelled) rec.cancelled();
+      rec.response(out.model, out.done_reason, out.metrics, true, opts_.cold_start_threshold);
+      if constexpr (std::is_same_v<Response, chat_response>)
+        if (!out.message.tool_calls.empty())
+          rec.span().set_attribute(semconv::ollama_response_tool_call_count,
+                                   static_cast<std::int64_t>(out.message.tool_calls.size()));
+      if (capture_ != content_capture::no_content) {
+        capture_output(out, rec.value_limit(), content);
+        detail_record(rec, content);
+      }
+    }
+    return out;
+  }
+
+  void detail_record(detail::call_recorder& rec, const captured_content& content) const {
+    try {
+      record_content(rec.span(), capture_, content);
+    } catch (...) {
+    }
+  }
+
+  static void capture_input(const chat_request& req, std::size_t limit, captured_content& c) {
+    try {
+      std::vector<std::string> system;
+      for (const auto& m : req.messages)
+        if (m.role == "system") system.push_back(m.content);
+      c.system_instructions = system_instructions_json(system, limit, c.truncated);
+      c.input_messages = input_messages_json(req.messages, limit, c.truncated);
+      c.tool_definitions = tool_definitions_json(req.tools, limit, c.truncated);
+    } catch (...) {
+    }
+  }
+  static void capture_input(const generate_request& req, std::size_t limit, captured_content& c) {
+    try {
+      if (!req.system.empty()) c.system_instructions = system_instructions_json({req.system}, limit, c.truncated);
+      message m = message::user(req.prompt, req.images);
+      c.input_messages = input_messages_json({m}, limit, c.truncated);
+    } catch (...) {
+    }
+  }
+  static void capture_output(const chat_response& r, std::size_t limit, captured_content& c) {
+    try {
+      c.output_messages = output_messages_json(r.message, r.done_reason, limit, c.truncated);
+    } catch (...) {
+    }
+  }
+  static void capture_output(const generate_response& r, std::size_t limit, captured_content& c) {
+    try {
+      message m = message::assistant(r.response);
+      m.thinking = r.thinking;
+      c.output_messages = output_messages_json(m, r.done_reason, limit, c.truncated);
+    } catch (...) {
+    }
+  }
+
+  /// Streams an NDJSON response into `out`, calling `on_chunk` for every chunk. Returns false when
+  /// the callback stopped the stream; throws ollama::error for every failure (the status is checked
+  /// before any line is parsed; an {"error"} line, a broken connection or a missing done:true chunk
+  /// keep the partial content on the error).
+  template <typename Response, typename Callback>
+  bool stream(detail::call_recorder& rec, const std::string& endpoint, std::string body, const Callback& on_chunk,
+              Response& out) const {
+    const http::request hr = make_request("POST", endpoint, std::move(body), true);
+    ndjson_reader reader(opts_.max_line_bytes);
+    bool done = false;
+    bool stopped = false;
+    bool error_line = false;
+    std::string error_message;
+    std::string invalid;
+    std::exception_ptr thrown;
+
+    auto on_line = [&](std::string_view line) -> bool {
+      if (error_line) return true;  // drain what follows the error line (the server ends the stream)
+      try {
+        json j = json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) {
+          invalid = "a stream line is not a JSON object (" + std::to_string(line.size()) + " bytes)";
+          return false;
+        }
+        const auto e = j.find("error");
+        if (e != j.end()) {
+          error_line = true;
+          error_message = e->is_string() ? e->get<std::string>() : e->dump();
+          return true;
+        }
+        Response chunk;
+        decode(j, chunk);
+        const bool last = chunk.done;
+        rec.chunk(last);
+        bool go_on = on_chunk(chunk);
+        detail::merge_chunk(out, std::move(chunk));
+        if (last) {
+          done = true;
+          go_on = true;  // the answer is complete: stopping now changes nothing
+        }
+        if (!go_on) stopped = true;
+        return go_on;
+      } catch (...) {
+        thrown = std::current_exception();
+        return false;
+      }
+    };
+    bool too_long = false;
+    rec.request_sent();
+    const http::response r = opts_.transport->stream(hr, [&](std::string_view bytes) {
+      const ndjson_status st = reader.feed(bytes, on_line);
+      if (st == ndjson_status::line_too_long) too_long = true;
+      return st == ndjson_status::ok;
+    });
+    if (r.transport_ok() && r.ok()) {
+      reader.finish(on_line);
+      rec.response_received();
+    }
+
+    if (thrown) std::rethrow_exception(thrown);
+    if (stopped) return false;
+    if (too_long)
+      throw error(error_reason::invalid_response, endpoint, r.status, r.status, http::error_kind::none,
+                  "a stream line is longer than " + std::to_string(reader.max_line_bytes()) + " bytes",
+                  detail::text_of(out), detail::thinking_of(out));
+    if (!invalid.empty())
+      throw error(error_reason::invalid_response, endpoint, r.status, r.status, http::error_kind::none, invalid,
+                  detail::text_of(out), detail::thinking_of(out));
+    if (error_line)
+      throw error(error_reason::stream_error, endpoint, -1, r.status, http::error_kind::none, error_message,
+                  detail::text_of(out), detail::thinking_of(out));
+    if (!r.ok()) throw_http(endpoint, r, detail::text_of(out), detail::thinking_of(out));
+    if (!done)
+      throw error(error_reason::incomplete_stream, endpoint, -1, r.status, http::error_kind::none,
+                  "the stream ended without a done:true chunk", detail::text_of(out), detail::thinking_of(out));
+    return true;
+  }
+
+  client_options opts_;
+  host_config host_;
+  std::string base_url_;
+  content_capture capture_ = content_capture::no_content;
+};
+
+}  // namespace ollama
+LLMTRACE_END_NAMESPACE
