@@ -1,0 +1,441 @@
+// llmtrace/http/record_replay.hpp: record real HTTP traffic to a human-readable JSON-lines file,
+// then replay it deterministically: tests of LLM code that need no model and give the same answers,
+// timings aside, on every run. Thread-safety: both transports may be used from several threads.
+//
+// Recording: wrap the transport your client uses.
+//
+//     auto rec = std::make_shared<llmtrace::http::recording_transport>(llmtrace::http::default_transport(),
+//                                                                      "tests/data/chat.jsonl");
+//     llmtrace::ollama::client ollama({.transport = rec});   // run your code once against a real daemon
+//
+// Replaying: the same code with a replay_transport, no daemon needed.
+//
+//     auto replay = std::make_shared<llmtrace::http::replay_transport>("tests/data/chat.jsonl");
+//
+// File format (one JSON object per line, UTF-8). The first line is a header,
+//   {"llmtrace_recording":1,"label":"..."}
+// and each further line one exchange:
+//   {"request":{"method":"POST","path":"/api/chat","body":{...}},
+//    "response":{"status":200,"headers":[["Content-Type","application/x-ndjson"]],
+//                "chunks":["{...}\n","{...}\n"]}}
+// A body is written as JSON when that reproduces its bytes exactly, else as a string. A streamed
+// 2xx response keeps its bytes as `chunks`, split where they arrived, and is replayed through the
+// data callback piece by piece; any other response keeps `body`. A request that got no response
+// keeps `"error":"connect"` (an http::error_kind name) and `"error_message"`. Request headers are
+// never written (they may carry credentials). Lines starting with `//` are comments; edit freely.
+//
+// Matching: method + path (with any query, without scheme, host and port) + the canonical body
+// (JSON parsed and re-serialised with sorted keys, so key order and spacing do not matter). Headers
+// are not compared (traceparent changes on every run). Identical requests are answered in recorded
+// order; once a request's recordings are used up, its last one is repeated (set
+// replay_options::repeat_last = false to make that an error instead).
+//
+// A request with no recording gets no exception (transports never throw): replay returns an
+// http::response with `error == error_kind::other`, status 0, and an `error_message` beginning with
+// "llmtrace replay: no recording for " followed by the method, path and body (shortened), plus the
+// recorded requests for that path when there are any. The Ollama client turns it into an
+// ollama::error (reason transport, error.type "_OTHER") carrying that message. replay_transport
+// also counts misses (misses()) and lists them (missed_requests()) for test assertions.
+#pragma once
+
+#include <llmtrace/config.hpp>
+#include <llmtrace/http/transport.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <fstream>
+#include <istream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+LLMTRACE_BEGIN_NAMESPACE
+namespace http {
+/// Thrown by replay_transport's constructor when the recording cannot be read, and by
+/// recording_transport's constructor when the file cannot be created.
+class recording_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace http
+
+namespace detail {
+// Internals of the record/replay transports (kept out of http::, whose code names llmtrace::detail
+// as plain `detail::`).
+namespace replay {
+
+/// The path (and query) of a URL: "http://h:1/api/chat?x" -> "/api/chat?x"; "" -> "/".
+inline std::string url_path(std::string_view url) {
+  const auto scheme = url.find("://");
+  std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
+  if (scheme != std::string_view::npos) {
+    const auto slash = rest.find_first_of("/?");
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  }
+  const auto hash = rest.find('#');
+  if (hash != std::string_view::npos) rest = rest.substr(0, hash);
+  if (rest.empty()) return "/";
+  if (rest.front() == '?') return "/" + std::string(rest);
+  return std::string(rest);
+}
+
+/// The body as canonical JSON (sorted keys, no spaces), or the raw text when it is not JSON.
+inline std::string canonical_body(std::string_view body) {
+  if (body.empty()) return std::string();
+  auto j = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  if (j.is_discarded()) return std::string(body);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+using ordered_json = nlohmann::ordered_json;
+
+/// A body as it is written to a recording: as JSON when re-serialising it gives back the same
+/// bytes (readable, lossless), else as a string.
+inline ordered_json body_to_json(std::string_view body) {
+  if (body.empty()) return ordered_json(std::string());
+  auto j = ordered_json::parse(body.begin(), body.end(), nullptr, false);
+  if (j.is_discarded() || j.is_string() || j.dump() != body) return ordered_json(std::string(body));
+  return j;
+}
+
+/// The bytes a recorded body stands for.
+inline std::string body_from_json(const ordered_json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+}
+
+inline std::string shorten(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(s.substr(0, cut)) + "...(" + std::to_string(s.size()) + " bytes)";
+}
+
+inline http::error_kind error_kind_from_string(std::string_view s) noexcept {
+  for (auto k : {http::error_kind::resolve, http::error_kind::connect, http::error_kind::timeout, http::error_kind::tls, http::error_kind::aborted,
+                 http::error_kind::send, http::error_kind::receive, http::error_kind::other})
+    if (http::to_string(k) == s) return k;
+  return http::error_kind::none;
+}
+
+/// One recorded exchange.
+struct exchange {
+  std::string method;
+  std::string path;
+  std::string request_body;
+  std::string body_key;  // canonical request body
+  http::response resp;
+  bool streamed = false;  // a 2xx stream: the body is in `chunks`
+  std::vector<std::string> chunks;
+};
+
+/// One line of a recording.
+inline std::string exchange_line(const exchange& x) {
+  ordered_json j;
+  ordered_json& rq = j["request"];
+  rq["method"] = x.method;
+  rq["path"] = x.path;
+  rq["body"] = body_to_json(x.request_body);
+  ordered_json& rs = j["response"];
+  if (x.resp.status || x.resp.transport_ok()) rs["status"] = x.resp.status;
+  if (!x.resp.transport_ok()) {
+    rs["error"] = std::string(http::to_string(x.resp.error));
+    rs["error_message"] = x.resp.error_message;
+  }
+  ordered_json headers = ordered_json::array();
+  for (const auto& h : x.resp.headers) headers.push_back(ordered_json::array({h.name, h.value}));
+  rs["headers"] = std::move(headers);
+  if (x.streamed)
+    rs["chunks"] = x.chunks;
+  else
+    rs["body"] = body_to_json(x.resp.body);
+  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+}
+
+inline exchange exchange_from_json(const ordered_json& j) {
+  exchange x;
+  const auto& rq = j.at("request");
+  x.method = rq.at("method").get<std::string>();
+  x.path = rq.at("path").get<std::string>();
+  x.request_body = rq.contains("body") ? body_from_json(rq.at("body")) : std::string();
+  x.body_key = canonical_body(x.request_body);
+  const auto& rs = j.at("response");
+  const auto status = rs.find("status");
+  if (status != rs.end() && status->is_number_integer()) x.resp.status = status->get<int>();
+  const auto error = rs.find("error");
+  if (error != rs.end()) {
+    x.resp.error = error_kind_from_string(error->get<std::string>());
+    if (x.resp.error == http::error_kind::none) x.resp.error = http::error_kind::other;
+    const auto message = rs.find("error_message");
+    if (message != rs.end() && message->is_string()) x.resp.error_message = message->get<std::string>();
+  }
+  if (rs.contains("headers"))
+    for (const auto& h : rs.at("headers"))
+      x.resp.headers.push_back(http::header{h.at(0).get<std::string>(), h.at(1).get<std::string>()});
+  if (rs.contains("chunks")) {
+    x.streamed = true;
+    for (const auto& c : rs.at("chunks")) x.chunks.push_back(c.get<std::string>());
+  } else if (rs.contains("body")) {
+    x.resp.body = body_from_json(rs.at("body"));
+  }
+  return x;
+}
+
+}  // namespace replay
+}  // namespace detail
+
+namespace http {
+
+/// What goes into a recording's header line.
+struct recording_options {
+  /// Free text saying what this recording is (which server, which models, when); shown by tools
+  /// that replay it (replay_transport::label()).
+  std::string label;
+  /// Append to an existing recording instead of starting a new file (no header line is added).
+  bool append = false;
+};
+
+/// Passes every request to `inner` and appends the exchange to a JSON-lines file (see the header
+/// comment for the format). Streamed responses reach the caller unchanged, chunk by chunk.
+class recording_transport final : public transport {
+ public:
+  /// Creates (or truncates, unless options.append) `path`. Throws recording_error when it cannot.
+  recording_transport(std::shared_ptr<transport> inner, std::string path, recording_options options = {})
+      : inner_(std::move(inner)), path_(std::move(path)) {
+    if (!inner_) throw std::invalid_argument("http::recording_transport: inner transport is null");
+    out_.open(path_, options.append ? std::ios::app : std::ios::trunc);
+    if (!out_) throw recording_error("http::recording_transport: cannot write " + path_);
+    if (!options.append) {
+      llmtrace::detail::replay::ordered_json h;
+      h["llmtrace_recording"] = 1;
+      h["label"] = options.label;
+      out_ << h.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      out_.flush();
+    }
+  }
+
+  response send(const request& req) noexcept override {
+    response r = inner_->send(req);
+    record(req, r, false, {});
+    return r;
+  }
+
+  response stream(const request& req, const data_callback& on_data) noexcept override {
+    std::vector<std::string> chunks;
+    bool cb_ok = true;
+    response r = inner_->stream(req, [&](std::string_view bytes) {
+      try {
+        chunks.emplace_back(bytes);
+      } catch (...) {
+        cb_ok = false;
+      }
+      return on_data(bytes);
+    });
+    if (cb_ok) record(req, r, true, std::move(chunks));
+    return r;
+  }
+
+  /// Number of exchanges written so far.
+  std::size_t recorded() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return count_;
+  }
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  void record(const request& req, const response& r, bool streamed, std::vector<std::string> chunks) noexcept {
+    try {
+      llmtrace::detail::replay::exchange x;
+      x.method = req.method;
+      x.path = llmtrace::detail::replay::url_path(req.url);
+      x.request_body = req.body;
+      x.resp = r;
+      x.streamed = streamed && r.status >= 200 && r.status < 300;
+      x.chunks = std::move(chunks);
+      const std::string line = llmtrace::detail::replay::exchange_line(x);
+      std::lock_guard<std::mutex> lk(mu_);
+      out_ << line << '\n';
+      out_.flush();
+      ++count_;
+    } catch (...) {
+      // A recording that cannot be written must not break the call being recorded.
+    }
+  }
+
+  std::shared_ptr<transport> inner_;
+  std::string path_;
+  mutable std::mutex mu_;
+  std::ofstream out_;
+  std::size_t count_ = 0;
+};
+
+/// How replay_transport answers.
+struct replay_options {
+  /// Once a request's recordings are used up, answer again with its last one (default). false:
+  /// answer a further identical request like an unrecorded one.
+  bool repeat_last = true;
+};
+
+/// Answers requests from a recording (see the header comment): no network, same bytes every run.
+class replay_transport final : public transport {
+ public:
+  /// Reads `path`. Throws recording_error when it is missing, unreadable or not a recording.
+  explicit replay_transport(const std::string& path, replay_options options = {}) : options_(options) {
+    std::ifstream in(path);
+    if (!in) throw recording_error("http::replay_transport: cannot read " + path);
+    load(in, path);
+  }
+  /// Reads a recording from a stream (`name` appears in error messages).
+  replay_transport(std::istream& in, const std::string& name, replay_options options = {}) : options_(options) {
+    load(in, name);
+  }
+
+  response send(const request& req) noexcept override { return answer(req, nullptr); }
+  response stream(const request& req, const data_callback& on_data) noexcept override { return answer(req, &on_data); }
+
+  /// The recording's label (its header line).
+  const std::string& label() const noexcept { return label_; }
+  /// Number of recorded exchanges.
+  std::size_t size() const noexcept { return exchanges_.size(); }
+  /// Requests that found no recording so far.
+  std::size_t misses() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return missed_.size();
+  }
+  /// "METHOD path body" of each request that found no recording, in order.
+  std::vector<std::string> missed_requests() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return missed_;
+  }
+  /// The recorded request bodies for `method` and `path` (canonical JSON), in recorded order.
+  std::vector<std::string> recorded_bodies(std::string_view method, std::string_view path) const {
+    std::vector<std::string> out;
+    for (const auto& x : exchanges_)
+      if (x.method == method && x.path == path) out.push_back(x.body_key);
+    return out;
+  }
+
+ private:
+  void load(std::istream& in, const std::string& name) {
+    std::string line;
+    std::size_t line_no = 0;
+    bool header_seen = false;
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      std::size_t first = line.find_first_not_of(" \t");
+      if (first == std::string::npos || line.compare(first, 2, "//") == 0) continue;
+      auto j = llmtrace::detail::replay::ordered_json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.is_object())
+        throw recording_error("http::replay_transport: " + name + ":" + std::to_string(line_no) + ": not a JSON object");
+      if (j.contains("llmtrace_recording")) {
+        header_seen = true;
+        if (j.contains("label") && j["label"].is_string()) label_ = j["label"].get<std::string>();
+        continue;
+      }
+      try {
+        exchanges_.push_back(llmtrace::detail::replay::exchange_from_json(j));
+      } catch (const std::exception& e) {
+        throw recording_error("http::replay_transport: " + name + ":" + std::to_string(line_no) +
+                              ": not a recorded exchange (" + e.what() + ")");
+      }
+    }
+    if (!header_seen && exchanges_.empty())
+      throw recording_error("http::replay_transport: " + name + " is not an llmtrace recording");
+    for (std::size_t i = 0; i < exchanges_.size(); ++i) {
+      const auto& x = exchanges_[i];
+      index_[key(x.method, x.path, x.body_key)].push_back(i);
+    }
+  }
+
+  static std::string key(std::string_view method, std::string_view path, std::string_view body) {
+    std::string k;
+    k.reserve(method.size() + path.size() + body.size() + 2);
+    k.append(method).append(1, '\n').append(path).append(1, '\n').append(body);
+    return k;
+  }
+
+  response answer(const request& req, const data_callback* on_data) noexcept {
+    try {
+      const std::string path = llmtrace::detail::replay::url_path(req.url);
+      const std::string body = llmtrace::detail::replay::canonical_body(req.body);
+      const llmtrace::detail::replay::exchange* x = nullptr;
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        auto it = index_.find(key(req.method, path, body));
+        if (it != index_.end()) {
+          std::size_t& used = used_[it->first];
+          if (used < it->second.size())
+            x = &exchanges_[it->second[used++]];
+          else if (options_.repeat_last)
+            x = &exchanges_[it->second.back()];
+        }
+        if (!x) missed_.push_back(req.method + " " + path + " " + llmtrace::detail::replay::shorten(body, 300));
+      }
+      if (!x) return miss(req.method, path, body);
+      response r = x->resp;
+      if (!x->streamed) return r;
+      if (!on_data) {  // a streamed recording asked for whole
+        for (const auto& c : x->chunks) r.body += c;
+        return r;
+      }
+      for (const auto& c : x->chunks) {
+        bool go_on = false;
+        try {
+          go_on = (*on_data)(c);
+        } catch (...) {
+          r.error = error_kind::aborted;
+          r.error_message = "the data callback threw; transfer stopped";
+          return r;
+        }
+        if (!go_on) {
+          r.error = error_kind::aborted;
+          r.error_message = "transfer stopped by the data callback";
+          return r;
+        }
+      }
+      return r;
+    } catch (...) {
+      response r;
+      r.error = error_kind::other;
+      r.error_message = "llmtrace replay: out of memory";
+      return r;
+    }
+  }
+
+  response miss(const std::string& method, const std::string& path, const std::string& body) const {
+    response r;
+    r.error = error_kind::other;
+    std::string msg = "llmtrace replay: no recording for " + method + " " + path;
+    msg += body.empty() ? std::string(" (empty body)") : " body " + llmtrace::detail::replay::shorten(body, 300);
+    const auto same_path = recorded_bodies(method, path);
+    if (same_path.empty()) {
+      msg += "; the recording has no " + method + " " + path + " request at all";
+    } else {
+      msg += "; recorded " + method + " " + path + " bodies: ";
+      for (std::size_t i = 0; i < same_path.size() && i < 3; ++i)
+        msg += (i ? " | " : "") + llmtrace::detail::replay::shorten(same_path[i], 160);
+      if (same_path.size() > 3) msg += " | ... (" + std::to_string(same_path.size()) + " in all)";
+    }
+    r.error_message = std::move(msg);
+    return r;
+  }
+
+  replay_options options_;
+  std::string label_;
+  std::vector<llmtrace::detail::replay::exchange> exchanges_;
+  std::map<std::string, std::vector<std::size_t>> index_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::size_t> used_;
+  std::vector<std::string> missed_;
+};
+
+}  // namespace http
+LLMTRACE_END_NAMESPACE
