@@ -1,0 +1,66 @@
+// llmtrace/exporters/multi.hpp: one exporter that hands every batch to several others, so one batch
+// processor (one queue, one worker) can feed e.g. OTLP and a file at once: a span is queued once.
+// Thread-safety: add() before handing the multi_exporter to a processor; afterwards the SDK's usual
+// rules apply (export_batch never concurrently; force_flush/shutdown from any thread).
+#pragma once
+
+#include <llmtrace/config.hpp>
+#include <llmtrace/exporter.hpp>
+
+#include <chrono>
+#include <memory>
+#include <utility>
+#include <vector>
+
+LLMTRACE_BEGIN_NAMESPACE
+
+/// Fans each batch out to its exporters, in the order they were added.
+class multi_exporter final : public exporter {
+ public:
+  multi_exporter() = default;
+  explicit multi_exporter(std::vector<std::unique_ptr<exporter>> exporters) {
+    for (auto& e : exporters) add(std::move(e));
+  }
+
+  /// Adds an exporter (null is ignored). Call before the first export.
+  void add(std::unique_ptr<exporter> e) {
+    if (e) exporters_.push_back(std::move(e));
+  }
+  std::size_t size() const noexcept { return exporters_.size(); }
+  bool empty() const noexcept { return exporters_.empty(); }
+
+  /// Every exporter gets the batch, even after one fails. Success only when all succeeded (the
+  /// processor then counts the batch as exported; otherwise as dropped, although some destinations
+  /// may have it).
+  export_result export_batch(const span_batch& spans) noexcept override {
+    bool ok = true;
+    for (auto& e : exporters_) ok = e->export_batch(spans) == export_result::success && ok;
+    return ok ? export_result::success : export_result::failure;
+  }
+
+  /// Flushes each exporter within what is left of `timeout`; true when all succeeded.
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool ok = true;
+    for (auto& e : exporters_) ok = e->force_flush(remaining(deadline)) && ok;
+    return ok;
+  }
+
+  /// Shuts each exporter down within what is left of `timeout`; true when all succeeded.
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool ok = true;
+    for (auto& e : exporters_) ok = e->shutdown(remaining(deadline)) && ok;
+    return ok;
+  }
+
+ private:
+  static std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) noexcept {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    return left.count() > 0 ? left : std::chrono::milliseconds(0);
+  }
+
+  std::vector<std::unique_ptr<exporter>> exporters_;
+};
+
+LLMTRACE_END_NAMESPACE

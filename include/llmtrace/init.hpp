@@ -1,0 +1,198 @@
+// llmtrace/init.hpp: the one-line setup. `auto guard = llmtrace::init();` builds a tracer provider from
+// the OTEL_* environment (exporters, sampler, limits, batching, resource), installs it as the global
+// provider, and the guard flushes and shuts it down, within a bounded time, when it goes out of scope.
+// Thread-safety: call init() once at start-up; the guard may be moved to and destroyed on any thread.
+#pragma once
+
+#include <llmtrace/attributes.hpp>
+#include <llmtrace/batch_processor.hpp>
+#include <llmtrace/config.hpp>
+#include <llmtrace/env.hpp>
+#include <llmtrace/error.hpp>
+#include <llmtrace/exporter.hpp>
+#include <llmtrace/exporters/console.hpp>
+#include <llmtrace/exporters/file.hpp>
+#include <llmtrace/exporters/multi.hpp>
+#include <llmtrace/processor.hpp>
+#include <llmtrace/provider.hpp>
+#include <llmtrace/resource.hpp>
+#include <llmtrace/sampler.hpp>
+
+#if LLMTRACE_ENABLED
+#include <llmtrace/exporters/otlp_http.hpp>
+#endif
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+LLMTRACE_BEGIN_NAMESPACE
+
+/// What llmtrace::init builds beyond (or instead of) the environment. Everything is optional.
+struct init_options {
+  /// service.name, used only when neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES sets one.
+  std::string service_name;
+  /// Resource attributes with the lowest precedence (OTEL_RESOURCE_ATTRIBUTES overrides them).
+  attribute_set resource_attributes;
+  /// Exporter names used instead of OTEL_TRACES_EXPORTER ("otlp", "console", "file", "none").
+  /// An empty list installs only `exporters` and `processors` below.
+  std::optional<std::vector<std::string>> exporter_names;
+  /// Exporters of your own, fed by the same batch processor as the OTLP and file exporters.
+  std::vector<std::unique_ptr<exporter>> exporters;
+  /// Processors of your own, called after llmtrace's.
+  std::vector<std::unique_ptr<span_processor>> processors;
+  /// Replaces OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG.
+  std::optional<llmtrace::sampler> sampler;
+  /// Replaces the OTEL_*_LIMIT variables.
+  std::optional<span_limits> limits;
+  /// Replaces the OTEL_BSP_* variables.
+  std::optional<batch_options> batch;
+  /// Longest time the guard waits for the final flush and shutdown; 0 means the batch export
+  /// timeout (OTEL_BSP_EXPORT_TIMEOUT, default 30 s).
+  std::chrono::milliseconds shutdown_timeout{0};
+  /// Settings of the "file" exporter (its path defaults to LLMTRACE_TRACES_FILE, then
+  /// llmtrace-traces.jsonl).
+  file_exporter_options file;
+  /// Settings of the "console" exporter (default: stdout, colour on terminals).
+  console_exporter_options console;
+  /// Deterministic time and ids (golden tests); null means the SDK's defaults.
+  clock_function clock = nullptr;
+  trace_id_function new_trace_id = nullptr;
+  span_id_function new_span_id = nullptr;
+};
+
+/// Owns the provider llmtrace::init installed. Its destruction (or shutdown()) flushes every
+/// processor, shuts the provider down within the shutdown timeout and puts the no-op provider back
+/// as the global provider. Move-only; a default-constructed or moved-from guard does nothing.
+class [[nodiscard]] sdk_guard {
+ public:
+  /// A guard that installed nothing (OTEL_SDK_DISABLED, LLMTRACE_DISABLE).
+  sdk_guard() noexcept = default;
+  sdk_guard(std::shared_ptr<tracer_provider> provider, std::chrono::milliseconds shutdown_timeout,
+            std::vector<std::string> exporter_names) noexcept
+      : provider_(std::move(provider)), timeout_(shutdown_timeout), names_(std::move(exporter_names)) {}
+  ~sdk_guard() { shutdown(); }
+  sdk_guard(sdk_guard&& o) noexcept
+      : provider_(std::move(o.provider_)), timeout_(o.timeout_), names_(std::move(o.names_)) {}
+  sdk_guard& operator=(sdk_guard&& o) noexcept {
+    if (this != &o) {
+      shutdown();
+      provider_ = std::move(o.provider_);
+      timeout_ = o.timeout_;
+      names_ = std::move(o.names_);
+    }
+    return *this;
+  }
+  sdk_guard(const sdk_guard&) = delete;
+  sdk_guard& operator=(const sdk_guard&) = delete;
+
+  /// True when a provider was installed and has not been shut down by this guard.
+  bool active() const noexcept { return provider_ != nullptr && provider_->active(); }
+
+  /// The installed provider; the no-op provider when nothing was installed. Stays valid after
+  /// shutdown (it then records nothing).
+  tracer_provider& provider() const noexcept {
+    return provider_ ? *provider_ : *detail::global_providers().noop;
+  }
+
+  /// Span counts summed over the provider's processors (a span exported by two processors, e.g.
+  /// console and the OTLP batch, counts twice).
+  processor_stats stats() const noexcept { return provider_ ? provider_->stats() : processor_stats{}; }
+
+  /// The exporters in use, in order: "console", "otlp", "file", and "custom" for init_options::exporters.
+  const std::vector<std::string>& exporter_names() const noexcept { return names_; }
+
+  /// The bound on the final flush and shutdown.
+  std::chrono::milliseconds shutdown_timeout() const noexcept { return timeout_; }
+
+  /// Exports everything ended so far; false on timeout or failure.
+  bool force_flush() noexcept { return provider_ ? provider_->force_flush(timeout_) : true; }
+
+  /// Restores the no-op global provider (if this guard's provider is still the global one), then
+  /// flushes and shuts the provider down within the shutdown timeout. Idempotent; false when the
+  /// flush did not finish in time or an exporter failed to shut down.
+  bool shutdown() noexcept {
+    if (!provider_) return true;
+    try {
+      if (&global_provider() == provider_.get()) set_global_provider(nullptr);
+    } catch (...) {
+    }
+    return provider_->shutdown(timeout_);
+  }
+
+ private:
+  std::shared_ptr<tracer_provider> provider_;
+  std::chrono::milliseconds timeout_{30000};
+  std::vector<std::string> names_;
+};
+
+/// Builds a tracer provider from the environment and `options`, installs it as the global provider
+/// and returns the guard that shuts it down. Reads OTEL_SDK_DISABLED (true: installs nothing, the
+/// guard does nothing), OTEL_TRACES_EXPORTER (otlp [default], console, file, none; a comma-separated
+/// list; unknown names are reported once and skipped), OTEL_TRACES_SAMPLER(_ARG), the limit and
+/// OTEL_BSP_* variables, OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES, LLMTRACE_TRACES_FILE and, for
+/// otlp, OTEL_EXPORTER_OTLP_*. Invalid values are reported once through the error handler and the
+/// defaults used. The console exporter gets its own simple processor (a trace prints as soon as its
+/// root ends); all other exporters share one batch processor through a multi_exporter. Under
+/// LLMTRACE_DISABLE this reads nothing and returns a guard that does nothing.
+inline sdk_guard init(init_options options = {}) {
+#if !LLMTRACE_ENABLED
+  (void)options;
+  return sdk_guard();
+#else
+  if (sdk_disabled_from_env()) return sdk_guard();
+
+  provider_options po;
+  std::vector<attribute> base;
+  for (const attribute a : options.resource_attributes) base.push_back(a);
+  if (!options.service_name.empty()) base.push_back(attribute{"service.name", options.service_name});
+  po.resource = make_resource(attribute_list(base));
+  po.sampler = options.sampler ? *options.sampler : sampler_from_env();
+  po.limits = options.limits ? *options.limits : limits_from_env();
+  po.clock = options.clock;
+  po.new_trace_id = options.new_trace_id;
+  po.new_span_id = options.new_span_id;
+  const batch_options batching = options.batch ? *options.batch : batch_options_from_env();
+
+  std::vector<std::string> requested = options.exporter_names ? *options.exporter_names : exporter_names_from_env();
+  std::vector<std::string> names, seen;
+  auto multi = std::make_unique<multi_exporter>();
+  std::unique_ptr<console_exporter> console;
+  for (auto& name : requested) {
+    name = detail::to_lower(detail::trim(name));
+    if (name.empty() || name == "none" || std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+    seen.push_back(name);
+    if (name == "console") {
+      console = std::make_unique<console_exporter>(options.console);
+    } else if (name == "file") {
+      multi->add(std::make_unique<file_exporter>(options.file));
+    } else if (name == "otlp") {
+      multi->add(std::make_unique<otlp_http_exporter>(otlp_http_options_from_env()));
+    } else {
+      detail::report_error("OTEL_TRACES_EXPORTER: unknown exporter '" + name +
+                           "' ignored (llmtrace supports otlp, console, file and none)");
+      continue;
+    }
+    names.push_back(name);
+  }
+  for (auto& e : options.exporters)
+    if (e) {
+      multi->add(std::move(e));
+      names.emplace_back("custom");
+    }
+  if (console) po.processors.push_back(std::make_unique<simple_processor>(std::move(console)));
+  if (!multi->empty()) po.processors.push_back(std::make_unique<batch_processor>(std::move(multi), batching));
+  for (auto& p : options.processors) po.processors.push_back(std::move(p));
+
+  auto provider = std::make_shared<tracer_provider>(std::move(po));
+  set_global_provider(provider);
+  const auto timeout = options.shutdown_timeout.count() > 0 ? options.shutdown_timeout : batching.export_timeout;
+  return sdk_guard(std::move(provider), timeout, std::move(names));
+#endif
+}
+
+LLMTRACE_END_NAMESPACE
