@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,12 +27,17 @@ enum wire_type : std::uint32_t { wire_varint = 0, wire_fixed64 = 1, wire_len = 2
 
 /// Bytes a base-128 varint of `v` takes (1..10).
 constexpr std::size_t varint_size(std::uint64_t v) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  const auto bits = static_cast<std::size_t>(64 - __builtin_clzll(v | 1));
+  return (bits * 9 + 64) / 64;
+#else
   std::size_t n = 1;
   while (v >= 0x80) {
     v >>= 7;
     ++n;
   }
   return n;
+#endif
 }
 
 /// Bytes of the tag of field `number` (any wire type).
@@ -42,131 +48,174 @@ constexpr std::size_t len_field_size(std::uint32_t number, std::size_t n) noexce
   return tag_size(number) + varint_size(n) + n;
 }
 
-/// `s` when it is valid UTF-8, else a repaired copy in `scratch` (rare: most strings are ASCII).
-inline std::string_view valid_utf8(std::string_view s, std::string& scratch) {
-  if (LLMTRACE_LIKELY(::llmtrace::detail::is_ascii(s)) || ::llmtrace::detail::is_valid_utf8(s)) return s;
-  scratch = ::llmtrace::detail::sanitize_utf8(s);
-  return scratch;
+/// A string as it may be sent: itself when it is valid UTF-8 (the common, allocation-free case),
+/// else a repaired copy with invalid sequences replaced by U+FFFD.
+class utf8_text {
+ public:
+  explicit utf8_text(std::string_view s) : view_(s) {
+    if (LLMTRACE_UNLIKELY(!::llmtrace::detail::is_ascii(s)) && !::llmtrace::detail::is_valid_utf8(s)) {
+      repaired_ = std::make_unique<std::string>(::llmtrace::detail::sanitize_utf8(s));
+      view_ = *repaired_;
+    }
+  }
+  std::string_view view() const noexcept { return view_; }
+
+ private:
+  std::string_view view_;
+  std::unique_ptr<std::string> repaired_;
+};
+
+// ---- unchecked stores at a cursor (the caller has made room) ----
+
+inline char* put_varint(char* p, std::uint64_t v) noexcept {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(static_cast<unsigned char>(v | 0x80));
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(static_cast<unsigned char>(v));
+  return p;
+}
+inline char* put_tag(char* p, std::uint32_t number, wire_type wt) noexcept {
+  return put_varint(p, (std::uint64_t{number} << 3) | wt);
+}
+inline char* put_fixed(char* p, std::uint64_t v, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<char>(static_cast<unsigned char>(v >> (8 * i)));
+  return p + n;
+}
+inline char* put_varint_field(char* p, std::uint32_t number, std::uint64_t v) noexcept {
+  return put_varint(put_tag(p, number, wire_varint), v);
+}
+inline char* put_fixed64_field(char* p, std::uint32_t number, std::uint64_t v) noexcept {
+  return put_fixed(put_tag(p, number, wire_fixed64), v, 8);
+}
+inline char* put_fixed32_field(char* p, std::uint32_t number, std::uint32_t v) noexcept {
+  return put_fixed(put_tag(p, number, wire_fixed32), v, 4);
+}
+/// Copies `n` bytes. Short copies (keys, ids, typical values) are done inline with word moves
+/// instead of a library call; returns whether every byte copied is ASCII (the check rides along).
+inline bool copy_bytes(char* dst, const char* src, std::size_t n) noexcept {
+  std::uint64_t acc = 0;
+  if (n > 64) {
+    std::memcpy(dst, src, n);
+    return ::llmtrace::detail::is_ascii(std::string_view(src, n));
+  }
+  if (n >= 8) {
+    std::uint64_t w;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::memcpy(&w, src + i, 8);
+      std::memcpy(dst + i, &w, 8);
+      acc |= w;
+    }
+    if (i < n) {  // the last 8 bytes, overlapping what was copied
+      std::memcpy(&w, src + n - 8, 8);
+      std::memcpy(dst + n - 8, &w, 8);
+      acc |= w;
+    }
+  } else if (n >= 4) {
+    std::uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+    acc = a | b;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      dst[i] = src[i];
+      acc |= static_cast<unsigned char>(src[i]);
+    }
+  }
+  return (acc & 0x8080808080808080ULL) == 0;
 }
 
-/// Appends protobuf fields to a std::string it writes in place (the string is sized up front and
-/// trimmed by finish(), so its capacity is reused from call to call). Nested messages whose size is
-/// not known in advance get a length placeholder that end_message() patches, moving the body only
-/// when the guess was wrong.
+/// A length-delimited field holding `n` bytes of `data` (string, bytes).
+inline char* put_bytes_field(char* p, std::uint32_t number, const void* data, std::size_t n) noexcept {
+  p = put_varint(put_tag(p, number, wire_len), n);
+  copy_bytes(p, static_cast<const char*>(data), n);
+  return p + n;
+}
+/// The header of a nested message whose payload of exactly `n` bytes follows.
+inline char* put_message_header(char* p, std::uint32_t number, std::size_t n) noexcept {
+  return put_varint(put_tag(p, number, wire_len), n);
+}
+
+/// Writes protobuf into a std::string in place: the string is sized to its capacity up front and
+/// trimmed by finish(), so a reused string allocates nothing once it has grown to its working size.
+/// Each write makes room for its worst case first (one comparison); ensure() + commit() let a caller
+/// write several fields behind one check. Nested messages whose size is not known in advance get a
+/// length placeholder that end_message() patches, moving the body only when the guess was wrong.
 class writer {
  public:
   explicit writer(std::string& out) : out_(out) {
     out_.resize(out_.capacity());
-    base_ = &out_[0];
+    begin_ = &out_[0];
+    p_ = begin_;
+    end_ = begin_ + out_.size();
   }
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
 
   /// Trims the string to what was written.
-  void finish() { out_.resize(pos_); }
-  std::size_t size() const noexcept { return pos_; }
+  void finish() { out_.resize(size()); }
+  std::size_t size() const noexcept { return static_cast<std::size_t>(p_ - begin_); }
 
-  /// Makes room for `n` more bytes.
-  void reserve(std::size_t n) {
-    if (LLMTRACE_UNLIKELY(out_.size() - pos_ < n)) grow(n);
+  /// Room for `n` more bytes; returns the cursor to write at (then call commit()).
+  char* ensure(std::size_t n) {
+    if (LLMTRACE_UNLIKELY(static_cast<std::size_t>(end_ - p_) < n)) grow(n);
+    return p_;
   }
+  /// Moves the cursor to `p` (returned by the put_* functions after an ensure()).
+  void commit(char* p) noexcept { p_ = p; }
 
-  void tag(std::uint32_t number, wire_type wt) {
-    reserve(5);
-    raw_varint((std::uint64_t{number} << 3) | wt);
-  }
-  void varint_field(std::uint32_t number, std::uint64_t v) {
-    reserve(15);
-    raw_varint((std::uint64_t{number} << 3) | wire_varint);
-    raw_varint(v);
-  }
-  void fixed64_field(std::uint32_t number, std::uint64_t v) {
-    reserve(13);
-    raw_varint((std::uint64_t{number} << 3) | wire_fixed64);
-    raw_fixed(v, 8);
-  }
-  void fixed32_field(std::uint32_t number, std::uint32_t v) {
-    reserve(9);
-    raw_varint((std::uint64_t{number} << 3) | wire_fixed32);
-    raw_fixed(v, 4);
-  }
-  void double_field(std::uint32_t number, double d) {
-    std::uint64_t bits;
-    std::memcpy(&bits, &d, sizeof bits);
-    fixed64_field(number, bits);
-  }
-  /// A bytes or string field, written as given.
+  void varint_field(std::uint32_t number, std::uint64_t v) { commit(put_varint_field(ensure(15), number, v)); }
+  void fixed64_field(std::uint32_t number, std::uint64_t v) { commit(put_fixed64_field(ensure(13), number, v)); }
+  void fixed32_field(std::uint32_t number, std::uint32_t v) { commit(put_fixed32_field(ensure(9), number, v)); }
   void bytes_field(std::uint32_t number, const void* data, std::size_t n) {
-    reserve(15 + n);
-    raw_varint((std::uint64_t{number} << 3) | wire_len);
-    raw_varint(n);
-    if (n) std::memcpy(base_ + pos_, data, n);
-    pos_ += n;
+    commit(put_bytes_field(ensure(15 + n), number, data, n));
   }
   /// A string field; invalid UTF-8 is repaired (U+FFFD) so strict receivers accept the message.
   void string_field(std::uint32_t number, std::string_view s) {
-    std::string scratch;
-    const std::string_view v = valid_utf8(s, scratch);
-    bytes_field(number, v.data(), v.size());
+    const utf8_text text(s);
+    bytes_field(number, text.view().data(), text.view().size());
   }
-  /// The header of a nested message whose payload is exactly `n` bytes; write the payload next.
-  void message_header(std::uint32_t number, std::size_t n) {
-    reserve(15);
-    raw_varint((std::uint64_t{number} << 3) | wire_len);
-    raw_varint(n);
-  }
+  void message_header(std::uint32_t number, std::size_t n) { commit(put_message_header(ensure(15), number, n)); }
 
   /// Opens a nested message of unknown size with a `guess`-byte length placeholder; returns a
   /// marker for end_message().
   std::size_t begin_message(std::uint32_t number, std::size_t guess) {
-    reserve(5 + guess);
-    raw_varint((std::uint64_t{number} << 3) | wire_len);
-    const std::size_t at = pos_;
-    pos_ += guess;
-    return at;
+    char* p = put_tag(ensure(5 + guess), number, wire_len);
+    commit(p + guess);
+    return static_cast<std::size_t>(p - begin_);
   }
   /// Closes the message opened at `at` with the same `guess`.
   void end_message(std::size_t at, std::size_t guess) {
-    const std::size_t body = pos_ - at - guess;
+    const std::size_t body = size() - at - guess;
     const std::size_t need = varint_size(body);
     if (LLMTRACE_UNLIKELY(need != guess)) {
-      if (need > guess) reserve(need - guess);
-      std::memmove(base_ + at + need, base_ + at + guess, body);
-      pos_ = at + need + body;
+      if (need > guess) ensure(need - guess);
+      std::memmove(begin_ + at + need, begin_ + at + guess, body);
+      p_ = begin_ + at + need + body;
     }
-    std::size_t p = at;
-    std::uint64_t v = body;
-    while (v >= 0x80) {
-      base_[p++] = static_cast<char>(static_cast<unsigned char>(v | 0x80));
-      v >>= 7;
-    }
-    base_[p] = static_cast<char>(static_cast<unsigned char>(v));
+    put_varint(begin_ + at, body);
   }
 
  private:
-  void raw_varint(std::uint64_t v) noexcept {
-    while (v >= 0x80) {
-      base_[pos_++] = static_cast<char>(static_cast<unsigned char>(v | 0x80));
-      v >>= 7;
-    }
-    base_[pos_++] = static_cast<char>(static_cast<unsigned char>(v));
-  }
-  void raw_fixed(std::uint64_t v, std::size_t n) noexcept {
-    for (std::size_t i = 0; i < n; ++i) base_[pos_ + i] = static_cast<char>(static_cast<unsigned char>(v >> (8 * i)));
-    pos_ += n;
-  }
   LLMTRACE_NOINLINE void grow(std::size_t n) {
+    const std::size_t used = size();
     std::size_t want = out_.size() * 2;
-    if (want < pos_ + n) want = pos_ + n;
+    if (want < used + n) want = used + n;
     if (want < 256) want = 256;
     out_.resize(want);
     out_.resize(out_.capacity());
-    base_ = &out_[0];
+    begin_ = &out_[0];
+    p_ = begin_ + used;
+    end_ = begin_ + out_.size();
   }
 
   std::string& out_;
-  char* base_ = nullptr;
-  std::size_t pos_ = 0;
+  char* begin_ = nullptr;
+  char* p_ = nullptr;
+  char* end_ = nullptr;
 };
 
 // ---- attributes: their sizes are computed exactly, so they need no length placeholder ----
@@ -197,58 +246,84 @@ inline std::size_t array_size(const attribute_value& v) noexcept {
   return total;
 }
 
-/// Payload size of the AnyValue holding `v`.
-inline std::size_t any_value_size(const attribute_value& v) noexcept {
-  switch (v.type()) {
-    case value_type::boolean: return 2;
-    case value_type::int64: return 1 + varint_size(static_cast<std::uint64_t>(v.as_int()));
-    case value_type::float64: return 9;
-    case value_type::string: return len_field_size(1, v.as_string().size());
-    default: return len_field_size(5, array_size(v));
-  }
+inline std::uint64_t double_bits(double d) noexcept {
+  std::uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  return bits;
 }
 
-/// Writes the payload of the AnyValue holding `v` (attribute strings are repaired when stored).
-inline void write_any_value(writer& w, const attribute_value& v) {
-  switch (v.type()) {
-    case value_type::boolean: w.varint_field(2, v.as_bool() ? 1 : 0); return;
-    case value_type::int64: w.varint_field(3, static_cast<std::uint64_t>(v.as_int())); return;
-    case value_type::float64: w.double_field(4, v.as_double()); return;
-    case value_type::string: {
-      const auto s = v.as_string();
-      w.bytes_field(1, s.data(), s.size());
-      return;
-    }
-    default: break;
-  }
-  w.message_header(5, array_size(v));
+/// Writes the elements of an array value as ArrayValue.values (the header is already written).
+inline void write_array_elements(writer& w, const attribute_value& v) {
   const std::size_t n = v.size();
   for (std::size_t i = 0; i < n; ++i) {
-    w.message_header(1, element_size(v, i));
+    const std::size_t e = element_size(v, i);
+    char* p = put_message_header(w.ensure(6 + e), 1, e);
     switch (v.type()) {
-      case value_type::bool_array: w.varint_field(2, v.bool_at(i) ? 1 : 0); break;
-      case value_type::int64_array: w.varint_field(3, static_cast<std::uint64_t>(v.int_at(i))); break;
-      case value_type::float64_array: w.double_field(4, v.double_at(i)); break;
+      case value_type::bool_array: p = put_varint_field(p, 2, v.bool_at(i) ? 1 : 0); break;
+      case value_type::int64_array: p = put_varint_field(p, 3, static_cast<std::uint64_t>(v.int_at(i))); break;
+      case value_type::float64_array: p = put_fixed64_field(p, 4, double_bits(v.double_at(i))); break;
       default: {
         const auto s = v.string_at(i);
-        w.bytes_field(1, s.data(), s.size());
+        p = put_bytes_field(p, 1, s.data(), s.size());
         break;
       }
     }
+    w.commit(p);
   }
+}
+
+inline void write_key_value(writer& w, std::uint32_t number, std::string_view key, const attribute_value& v);
+
+/// write_key_value for a key that is not valid UTF-8 (rare): the key is sent repaired.
+LLMTRACE_NOINLINE inline void write_key_value_repaired(writer& w, std::uint32_t number, std::string_view key,
+                                                       const attribute_value& v) {
+  const std::string repaired = ::llmtrace::detail::sanitize_utf8(key);
+  write_key_value(w, number, repaired, v);
+}
+
+/// Writes one KeyValue (repeated field `number`) for `key` and `v`. Attribute strings were repaired
+/// when they were stored; the key is checked while it is copied.
+inline void write_key_value(writer& w, std::uint32_t number, std::string_view key, const attribute_value& v) {
+  std::size_t value;  // AnyValue payload size
+  switch (v.type()) {
+    case value_type::boolean: value = 2; break;
+    case value_type::int64: value = 1 + varint_size(static_cast<std::uint64_t>(v.as_int())); break;
+    case value_type::float64: value = 9; break;
+    case value_type::string: value = len_field_size(1, v.as_string().size()); break;
+    default: value = len_field_size(5, array_size(v)); break;
+  }
+  const std::size_t kv = 1 + varint_size(key.size()) + key.size() + 1 + varint_size(value) + value;
+  char* p = w.ensure(16 + kv);
+  p = put_message_header(p, number, kv);
+  p = put_varint(put_tag(p, 1, wire_len), key.size());
+  const bool ascii = copy_bytes(p, key.data(), key.size());
+  if (LLMTRACE_UNLIKELY(!ascii) && !::llmtrace::detail::is_valid_utf8(key)) {
+    write_key_value_repaired(w, number, key, v);  // nothing was committed: start over
+    return;
+  }
+  p = put_message_header(p + key.size(), 2, value);
+  switch (v.type()) {
+    case value_type::boolean: p = put_varint_field(p, 2, v.as_bool() ? 1 : 0); break;
+    case value_type::int64: p = put_varint_field(p, 3, static_cast<std::uint64_t>(v.as_int())); break;
+    case value_type::float64: p = put_fixed64_field(p, 4, double_bits(v.as_double())); break;
+    case value_type::string: {
+      const auto s = v.as_string();
+      p = put_bytes_field(p, 1, s.data(), s.size());
+      break;
+    }
+    default: {
+      p = put_message_header(p, 5, array_size(v));
+      w.commit(p);
+      write_array_elements(w, v);
+      return;
+    }
+  }
+  w.commit(p);
 }
 
 /// Writes each attribute as a KeyValue in repeated field `number`.
 inline void write_attributes(writer& w, std::uint32_t number, const attribute_set& attrs) {
-  std::string scratch;  // only used for a key that is not valid UTF-8
-  for (const attribute a : attrs) {
-    const std::string_view key = valid_utf8(a.key, scratch);
-    const std::size_t value = any_value_size(a.value);
-    w.message_header(number, len_field_size(1, key.size()) + len_field_size(2, value));
-    w.bytes_field(1, key.data(), key.size());
-    w.message_header(2, value);
-    write_any_value(w, a.value);
-  }
+  for (const attribute a : attrs) write_key_value(w, number, a.key, a.value);
 }
 
 // ---- spans ----
@@ -260,14 +335,20 @@ inline std::uint32_t otlp_flags(std::uint8_t trace_flags, bool remote) noexcept 
 
 inline void write_span(writer& w, const span_data& s) {
   const std::size_t span_at = w.begin_message(2, 2);  // most spans take 128..16383 bytes
-  w.bytes_field(1, s.context.trace_id.data(), s.context.trace_id.size());
-  w.bytes_field(2, s.context.span_id.data(), s.context.span_id.size());
-  if (!s.trace_state.empty()) w.string_field(3, s.trace_state);
-  if (s.has_parent()) w.bytes_field(4, s.parent_span_id.data(), s.parent_span_id.size());
-  if (!s.name().empty()) w.string_field(5, s.name());
-  if (s.kind != span_kind::unspecified) w.varint_field(6, static_cast<std::uint64_t>(s.kind));
-  w.fixed64_field(7, static_cast<std::uint64_t>(s.start_time_unix_nano));
-  w.fixed64_field(8, static_cast<std::uint64_t>(s.end_time_unix_nano));
+  {
+    const utf8_text name_text(s.name()), state_text(s.trace_state);
+    const std::string_view name = name_text.view(), state = state_text.view();
+    char* p = w.ensure(96 + name.size() + state.size());
+    p = put_bytes_field(p, 1, s.context.trace_id.data(), s.context.trace_id.size());
+    p = put_bytes_field(p, 2, s.context.span_id.data(), s.context.span_id.size());
+    if (!state.empty()) p = put_bytes_field(p, 3, state.data(), state.size());
+    if (s.has_parent()) p = put_bytes_field(p, 4, s.parent_span_id.data(), s.parent_span_id.size());
+    if (!name.empty()) p = put_bytes_field(p, 5, name.data(), name.size());
+    if (s.kind != span_kind::unspecified) p = put_varint_field(p, 6, static_cast<std::uint64_t>(s.kind));
+    p = put_fixed64_field(p, 7, static_cast<std::uint64_t>(s.start_time_unix_nano));
+    p = put_fixed64_field(p, 8, static_cast<std::uint64_t>(s.end_time_unix_nano));
+    w.commit(p);
+  }
   write_attributes(w, 9, s.attributes);
   if (s.attributes.dropped()) w.varint_field(10, s.attributes.dropped());
   for (const span_event& e : s.events) {
@@ -291,9 +372,8 @@ inline void write_span(writer& w, const span_data& s) {
   }
   if (s.dropped_links_count) w.varint_field(14, s.dropped_links_count);
   if (s.status != status_code::unset) {
-    std::string scratch;
-    const std::string_view msg =
-        s.status == status_code::error ? valid_utf8(s.status_message, scratch) : std::string_view();
+    const utf8_text text(s.status == status_code::error ? std::string_view(s.status_message) : std::string_view());
+    const std::string_view msg = text.view();
     w.message_header(15, (msg.empty() ? 0 : len_field_size(2, msg.size())) + 2);
     if (!msg.empty()) w.bytes_field(2, msg.data(), msg.size());
     w.varint_field(3, static_cast<std::uint64_t>(s.status));
