@@ -5,3 +5,7 @@
 
 #include <llmtrace/trace.hpp>
 #include <llmtrace/http/transport.hpp>
+#include <llmtrace/http/record_replay.hpp>
+#include <llmtrace/rag/chunker.hpp>
+#include <llmtrace/rag/vector_store.hpp>
+#include <llmtrace/rag/pipeline.hpp>

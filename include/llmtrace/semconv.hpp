@@ -140,5 +140,37 @@ inline constexpr std::string_view encoding_format_float = "float";
 /// gen_ai.output.type value when a `format` (JSON mode or schema) is requested.
 inline constexpr std::string_view output_type_json = "json";
 
+
+// llmtrace.workflow.*, llmtrace.retrieval.*, llmtrace.ingest.*: the RAG pipeline
+// (include/llmtrace/rag/pipeline.hpp). Its query trace is `invoke_workflow {name}` with
+// `embeddings {model}`, `retrieval {data source}` and `chat {model}` beneath it.
+/// int: characters (code points) in the question; always recorded on the workflow span.
+inline constexpr std::string_view llmtrace_workflow_question_length = "llmtrace.workflow.question.length";
+/// string: the question, truncated; only with content capture on.
+inline constexpr std::string_view llmtrace_workflow_question = "llmtrace.workflow.question";
+/// double, seconds: from the start of the workflow to the first answer chunk (embedding, retrieval
+/// and the model's own time to first chunk together).
+inline constexpr std::string_view llmtrace_workflow_time_to_first_chunk = "llmtrace.workflow.time_to_first_chunk";
+/// int: sources returned with the answer.
+inline constexpr std::string_view llmtrace_workflow_source_count = "llmtrace.workflow.source_count";
+/// int: results a retrieval returned (at most gen_ai.retrieval.top_k).
+inline constexpr std::string_view llmtrace_retrieval_result_count = "llmtrace.retrieval.result_count";
+/// double: the best, worst and mean similarity score of the returned results (cosine, -1..1).
+inline constexpr std::string_view llmtrace_retrieval_score_best = "llmtrace.retrieval.score.best";
+inline constexpr std::string_view llmtrace_retrieval_score_worst = "llmtrace.retrieval.score.worst";
+inline constexpr std::string_view llmtrace_retrieval_score_mean = "llmtrace.retrieval.score.mean";
+/// int: records in the store searched.
+inline constexpr std::string_view llmtrace_retrieval_store_size = "llmtrace.retrieval.store_size";
+/// int: documents, chunks and embedding batches of one ingest; the configured batch size.
+inline constexpr std::string_view llmtrace_ingest_document_count = "llmtrace.ingest.document_count";
+inline constexpr std::string_view llmtrace_ingest_chunk_count = "llmtrace.ingest.chunk_count";
+inline constexpr std::string_view llmtrace_ingest_batch_count = "llmtrace.ingest.batch_count";
+inline constexpr std::string_view llmtrace_ingest_batch_size = "llmtrace.ingest.batch_size";
+/// int: characters of all chunks of one ingest.
+inline constexpr std::string_view llmtrace_ingest_chunk_chars = "llmtrace.ingest.chunk_chars";
+/// Name of the INTERNAL span that covers splitting the documents into chunks during an ingest.
+inline constexpr std::string_view llmtrace_span_chunk = "rag.chunk";
+/// The instrumentation scope of the RAG pipeline's own spans.
+inline constexpr std::string_view rag_instrumentation_scope = "llmtrace.rag";
 }  // namespace semconv
 LLMTRACE_END_NAMESPACE

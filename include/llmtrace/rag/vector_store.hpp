@@ -51,6 +51,9 @@ class vector_store {
   virtual std::size_t size() const = 0;
   /// The store's name as the retrieval span reports it (gen_ai.data_source.id).
   virtual std::string name() const = 0;
+  /// True when searches run in this process (the retrieval span is then INTERNAL); a store behind
+  /// a network call returns false (CLIENT).
+  virtual bool in_process() const { return true; }
 };
 
 namespace detail {
