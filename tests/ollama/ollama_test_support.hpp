@@ -22,9 +22,10 @@ namespace ollama_test {
 /// provider until the fixture dies (the no-op provider is restored).
 class tracing {
  public:
-  explicit tracing(llmtrace::span_limits limits = {}) {
+  explicit tracing(llmtrace::span_limits limits = {}, std::unique_ptr<llmtrace::span_processor> extra = nullptr) {
     llmtrace::provider_options o;
     o.limits = limits;
+    if (extra) o.processors.push_back(std::move(extra));
     o.processors.push_back(
         std::make_unique<llmtrace::simple_processor>(std::make_unique<llmtrace::in_memory_exporter>(store_)));
     provider_ = std::make_shared<llmtrace::tracer_provider>(std::move(o));
