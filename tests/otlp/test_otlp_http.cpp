@@ -242,6 +242,22 @@ TEST_CASE("both encodings reach the collector with the right headers, ids and at
   }
 }
 
+TEST_CASE("configured headers cannot replace Content-Type; a configured User-Agent replaces ours") {
+  error_capture errors;
+  t::fake_collector c(closing());
+  auto o = options_for(c);
+  o.headers = {{"Content-Type", "text/plain"}, {"User-Agent", "rag-api/2.1"}};
+  otlp_http_exporter exp(o);
+  const test_batch b;
+  REQUIRE(exp.export_batch(b.batch()) == export_result::success);
+  const auto req = c.request(0);
+  CHECK(req.header_count("Content-Type") == 1);
+  CHECK(req.header("Content-Type") == "application/x-protobuf");
+  CHECK(req.header_count("User-Agent") == 1);
+  CHECK(req.header("User-Agent") == "rag-api/2.1");
+  CHECK(errors.count_containing("ignoring the configured header Content-Type") == 1);
+}
+
 TEST_CASE("protobuf and JSON bodies decode to the same spans, here and with the JS decoders") {
   t::fake_collector c(closing());
   const test_batch b(5);

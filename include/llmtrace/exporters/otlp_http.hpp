@@ -80,7 +80,6 @@ struct otlp_http_stats {
 
 namespace detail {
 
-inline constexpr std::string_view otlp_default_base_url = "http://localhost:4318";
 inline constexpr std::string_view otlp_traces_path = "/v1/traces";
 
 /// `base` (OTEL_EXPORTER_OTLP_ENDPOINT) with the traces path appended.
