@@ -4,6 +4,7 @@
 #pragma once
 
 #include <llmtrace/error.hpp>
+#include <llmtrace/exporter.hpp>
 #include <llmtrace/provider.hpp>
 #include <llmtrace/semconv.hpp>
 #include <llmtrace/span.hpp>
@@ -45,19 +46,34 @@ inline std::atomic<std::uint64_t>& id_counter() {
   static std::atomic<std::uint64_t> n{0};
   return n;
 }
-inline llmtrace::trace_id sequential_trace_id() noexcept {
-  llmtrace::trace_id t;
+/// An id whose first byte is `lead` and whose last bytes count up (0x4b...01, 0x5a...02, ...).
+template <typename Id>
+Id sequential_id(std::uint8_t lead) noexcept {
+  Id id;
   const std::uint64_t n = ++id_counter();
-  t.bytes[0] = 0x4b;
-  for (int i = 0; i < 8; ++i) t.bytes[static_cast<std::size_t>(15 - i)] = static_cast<std::uint8_t>(n >> (8 * i));
-  return t;
+  id.bytes[0] = lead;
+  for (std::size_t i = 0; i < 7; ++i) id.bytes[Id::size() - 1 - i] = static_cast<std::uint8_t>(n >> (8 * i));
+  return id;
 }
-inline llmtrace::span_id sequential_span_id() noexcept {
-  llmtrace::span_id s;
-  const std::uint64_t n = ++id_counter();
-  s.bytes[0] = 0x5a;
-  for (int i = 0; i < 7; ++i) s.bytes[static_cast<std::size_t>(7 - i)] = static_cast<std::uint8_t>(n >> (8 * i));
+inline llmtrace::trace_id sequential_trace_id() noexcept { return sequential_id<llmtrace::trace_id>(0x4b); }
+inline llmtrace::span_id sequential_span_id() noexcept { return sequential_id<llmtrace::span_id>(0x5a); }
+
+/// A finished, sampled root span named `name` with fresh sequential ids, for exporting directly.
+inline llmtrace::span_data test_span(std::string_view name) {
+  llmtrace::span_data s;
+  s.context.trace_id = sequential_trace_id();
+  s.context.span_id = sequential_span_id();
+  s.context.trace_flags = llmtrace::trace_flag_sampled;
+  s.set_name(name);
+  s.start_time_unix_nano = epoch_ns;
+  s.end_time_unix_nano = epoch_ns + 1000;
   return s;
+}
+
+/// Exports `s` alone.
+inline llmtrace::export_result export_one(llmtrace::exporter& e, const llmtrace::span_data& s) {
+  const llmtrace::span_data* p = &s;
+  return e.export_batch(llmtrace::span_batch(&p, 1));
 }
 
 /// Resets the clock and id counters so each test produces the same ids and times.

@@ -291,12 +291,7 @@ TEST_CASE("colour on a terminal unless NO_COLOR is set (pseudo-terminal)") {
     // A real write to the terminal arrives with colour.
     scoped_env env("NO_COLOR", std::nullopt);
     console_exporter e(console_exporter_options{tty});
-    span_data s;
-    s.context.trace_id = sequential_trace_id();
-    s.context.span_id = sequential_span_id();
-    s.set_name("tty span");
-    const span_data* p = &s;
-    CHECK(e.export_batch(span_batch(&p, 1)) == export_result::success);
+    CHECK(export_one(e, test_span("tty span")) == export_result::success);
     pollfd pfd{master, POLLIN, 0};
     REQUIRE(::poll(&pfd, 1, 5000) == 1);
     char buf[512];
@@ -351,14 +346,8 @@ TEST_CASE("a failing output stream is reported once and the export fails") {
   std::ostringstream out;
   out.setstate(std::ios::badbit);
   console_exporter e(console_exporter_options{nullptr, &out});
-  span_data s;
-  s.context.trace_id = sequential_trace_id();
-  s.context.span_id = sequential_span_id();
-  s.set_name("x");
-  const span_data* p = &s;
-  CHECK(e.export_batch(span_batch(&p, 1)) == export_result::failure);
-  s.context.trace_id = sequential_trace_id();
-  CHECK(e.export_batch(span_batch(&p, 1)) == export_result::failure);
+  CHECK(export_one(e, test_span("x")) == export_result::failure);
+  CHECK(export_one(e, test_span("y")) == export_result::failure);
   CHECK(errors.count("console exporter: cannot write") == 1);
 }
 

@@ -29,19 +29,6 @@ std::size_t span_count(const json& request) {
   return n;
 }
 
-// One span, exported directly (no provider).
-export_result export_one(exporter& e, std::string_view name) {
-  span_data s;
-  s.context.trace_id = sequential_trace_id();
-  s.context.span_id = sequential_span_id();
-  s.context.trace_flags = 1;
-  s.set_name(name);
-  s.start_time_unix_nano = epoch_ns;
-  s.end_time_unix_nano = epoch_ns + 1000;
-  const span_data* p = &s;
-  return e.export_batch(span_batch(&p, 1));
-}
-
 }  // namespace
 
 TEST_CASE("one ExportTraceServiceRequest per line, appended across batches (golden)") {
@@ -73,12 +60,12 @@ TEST_CASE("a second exporter on the same file appends; nothing is truncated") {
   const auto path = temp_path("append.jsonl");
   {
     file_exporter e(file_exporter_options{path.string()});
-    CHECK(export_one(e, "a") == export_result::success);
-    CHECK(export_one(e, "b") == export_result::success);
+    CHECK(export_one(e, test_span("a")) == export_result::success);
+    CHECK(export_one(e, test_span("b")) == export_result::success);
   }
   {
     file_exporter e(file_exporter_options{path.string()});
-    CHECK(export_one(e, "c") == export_result::success);
+    CHECK(export_one(e, test_span("c")) == export_result::success);
     // Flushed per batch: a reader sees the line before shutdown.
     CHECK(read_lines(path).size() == 3);
     CHECK(e.shutdown(timeout));
@@ -93,7 +80,7 @@ TEST_CASE("a line torn by an earlier failure is ended before the next request") 
   const auto path = temp_path("torn.jsonl");
   std::ofstream(path, std::ios::binary) << "{\"resourceSpans\":[{\"reso";
   file_exporter e(file_exporter_options{path.string()});
-  CHECK(export_one(e, "after") == export_result::success);
+  CHECK(export_one(e, test_span("after")) == export_result::success);
   const auto lines = read_lines(path);
   REQUIRE(lines.size() == 2);
   CHECK(lines[0] == "{\"resourceSpans\":[{\"reso");
@@ -105,15 +92,15 @@ TEST_CASE("an unwritable path is reported once per failure streak, never thrown"
   const auto dir = temp_path("missing-dir");
   const auto path = dir / "traces.jsonl";
   file_exporter e(file_exporter_options{path.string()});
-  CHECK(export_one(e, "x") == export_result::failure);
-  CHECK(export_one(e, "y") == export_result::failure);
+  CHECK(export_one(e, test_span("x")) == export_result::failure);
+  CHECK(export_one(e, test_span("y")) == export_result::failure);
   REQUIRE(errors.size() == 1);
   CHECK(errors.count("file exporter: cannot open " + path.string()) == 1);
   CHECK(errors.count("No such file or directory") == 1);
 
   // The directory appears: the next batch opens the file and succeeds; the streak is over.
   std::filesystem::create_directories(dir);
-  CHECK(export_one(e, "z") == export_result::success);
+  CHECK(export_one(e, test_span("z")) == export_result::success);
   CHECK(read_lines(path).size() == 1);
   CHECK(errors.size() == 1);
 }
@@ -125,8 +112,8 @@ TEST_CASE("a full disk is reported once, and the batch counts as failed") {
   }
   captured_errors errors;
   file_exporter e(file_exporter_options{"/dev/full"});
-  CHECK(export_one(e, "a") == export_result::failure);
-  CHECK(export_one(e, "b") == export_result::failure);
+  CHECK(export_one(e, test_span("a")) == export_result::failure);
+  CHECK(export_one(e, test_span("b")) == export_result::failure);
   CHECK(errors.size() == 1);
   CHECK(errors.count("cannot write to /dev/full: No space left on device") == 1);
 }
@@ -147,9 +134,9 @@ TEST_CASE("the path comes from the options, else LLMTRACE_TRACES_FILE, else the 
 TEST_CASE("after shutdown, batches are refused and the file is left alone") {
   const auto path = temp_path("shutdown.jsonl");
   file_exporter e(file_exporter_options{path.string()});
-  CHECK(export_one(e, "a") == export_result::success);
+  CHECK(export_one(e, test_span("a")) == export_result::success);
   CHECK(e.shutdown(timeout));
-  CHECK(export_one(e, "b") == export_result::failure);
+  CHECK(export_one(e, test_span("b")) == export_result::failure);
   CHECK(read_lines(path).size() == 1);
 }
 

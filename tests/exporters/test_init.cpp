@@ -46,6 +46,13 @@ struct clean_env {
   void set(const char* name, std::string value) {
     vars.push_back(std::make_unique<scoped_env>(name, std::move(value)));
   }
+  // OTEL_TRACES_EXPORTER=file writing to a fresh temporary file; returns its path.
+  std::filesystem::path use_file(std::string_view name) {
+    const auto path = temp_path(name);
+    set("OTEL_TRACES_EXPORTER", "file");
+    set("LLMTRACE_TRACES_FILE", path.string());
+    return path;
+  }
 };
 
 // The spans of every line of an OTLP/JSON lines file, flattened.
@@ -146,9 +153,7 @@ TEST_CASE("unknown exporter names are reported once and skipped") {
 TEST_CASE("invalid values are reported once each and the defaults are used") {
   clean_env env;
   captured_errors errors;
-  const auto path = temp_path("invalid.jsonl");
-  env.set("OTEL_TRACES_EXPORTER", "file");
-  env.set("LLMTRACE_TRACES_FILE", path.string());
+  const auto path = env.use_file("invalid.jsonl");
   env.set("OTEL_TRACES_SAMPLER", "sometimes");
   env.set("OTEL_BSP_SCHEDULE_DELAY", "soon");
   env.set("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "-3");
@@ -172,9 +177,7 @@ TEST_CASE("invalid values are reported once each and the defaults are used") {
 
 TEST_CASE("the guard flushes at scope exit and restores the no-op provider") {
   clean_env env;
-  const auto path = temp_path("scope-exit.jsonl");
-  env.set("OTEL_TRACES_EXPORTER", "file");
-  env.set("LLMTRACE_TRACES_FILE", path.string());
+  const auto path = env.use_file("scope-exit.jsonl");
   env.set("OTEL_BSP_SCHEDULE_DELAY", "3600000");  // only the guard's flush can export in time
   {
     auto guard = init();
@@ -317,9 +320,7 @@ TEST_CASE("shutdown is bounded even when the collector never answers") {
 
 TEST_CASE("moving a guard moves the responsibility") {
   clean_env env;
-  const auto path = temp_path("moved.jsonl");
-  env.set("OTEL_TRACES_EXPORTER", "file");
-  env.set("LLMTRACE_TRACES_FILE", path.string());
+  const auto path = env.use_file("moved.jsonl");
   sdk_guard outer;
   CHECK_FALSE(outer.active());
   {

@@ -129,6 +129,22 @@ class otlp_json_writer {
     put(']');
   }
 
+  /// `,"attributes":[...],"droppedAttributesCount":N`, each part only when non-empty/non-zero; the
+  /// first part is preceded by a comma only when `comma`.
+  void append_attribute_fields(const attribute_set& attrs, bool comma = true) {
+    if (!attrs.empty()) {
+      if (comma) put(',');
+      raw("\"attributes\":");
+      append_attributes(attrs);
+      comma = true;
+    }
+    if (attrs.dropped()) {
+      if (comma) put(',');
+      raw("\"droppedAttributesCount\":");
+      append_uint(attrs.dropped());
+    }
+  }
+
   /// An AnyValue object.
   void append_value(const attribute_value& v) {
     switch (v.type()) {
@@ -341,14 +357,7 @@ inline void otlp_json_span(otlp_json_writer& w, const span_data& s) {
   w.append_time(s.start_time_unix_nano);
   w.raw(",\"endTimeUnixNano\":");
   w.append_time(s.end_time_unix_nano);
-  if (!s.attributes.empty()) {
-    w.raw(",\"attributes\":");
-    w.append_attributes(s.attributes);
-  }
-  if (s.attributes.dropped()) {
-    w.raw(",\"droppedAttributesCount\":");
-    w.append_uint(s.attributes.dropped());
-  }
+  w.append_attribute_fields(s.attributes);
   if (!s.events.empty()) {
     w.raw(",\"events\":[");
     bool first = true;
@@ -359,14 +368,7 @@ inline void otlp_json_span(otlp_json_writer& w, const span_data& s) {
       w.append_time(e.time_unix_nano);
       w.raw(",\"name\":");
       w.append_string(e.name);
-      if (!e.attributes.empty()) {
-        w.raw(",\"attributes\":");
-        w.append_attributes(e.attributes);
-      }
-      if (e.attributes.dropped()) {
-        w.raw(",\"droppedAttributesCount\":");
-        w.append_uint(e.attributes.dropped());
-      }
+      w.append_attribute_fields(e.attributes);
       w.put('}');
     }
     w.put(']');
@@ -389,14 +391,7 @@ inline void otlp_json_span(otlp_json_writer& w, const span_data& s) {
         w.raw(",\"traceState\":");
         w.append_string(l.trace_state);
       }
-      if (!l.attributes.empty()) {
-        w.raw(",\"attributes\":");
-        w.append_attributes(l.attributes);
-      }
-      if (l.attributes.dropped()) {
-        w.raw(",\"droppedAttributesCount\":");
-        w.append_uint(l.attributes.dropped());
-      }
+      w.append_attribute_fields(l.attributes);
       w.raw(",\"flags\":");
       w.append_uint(otlp_span_flags(l.context.trace_flags, l.context.is_remote));
       w.put('}');
@@ -423,15 +418,7 @@ inline void otlp_json_span(otlp_json_writer& w, const span_data& s) {
 
 inline void otlp_json_resource(otlp_json_writer& w, const resource* r) {
   w.raw("\"resource\":{");
-  if (r && !r->attributes.empty()) {
-    w.raw("\"attributes\":");
-    w.append_attributes(r->attributes);
-    if (r->attributes.dropped()) w.put(',');
-  }
-  if (r && r->attributes.dropped()) {
-    w.raw("\"droppedAttributesCount\":");
-    w.append_uint(r->attributes.dropped());
-  }
+  if (r) w.append_attribute_fields(r->attributes, false);
   w.put('}');
 }
 
@@ -442,14 +429,7 @@ inline void otlp_json_scope(otlp_json_writer& w, const instrumentation_scope* sc
     w.raw(",\"version\":");
     w.append_string(sc->version);
   }
-  if (sc && !sc->attributes.empty()) {
-    w.raw(",\"attributes\":");
-    w.append_attributes(sc->attributes);
-  }
-  if (sc && sc->attributes.dropped()) {
-    w.raw(",\"droppedAttributesCount\":");
-    w.append_uint(sc->attributes.dropped());
-  }
+  if (sc) w.append_attribute_fields(sc->attributes);
   w.put('}');
 }
 
