@@ -140,7 +140,16 @@ class batch_processor final : public span_processor {
     std::unique_lock<std::mutex> lk(st.mu);
     st.stop = true;
     st.cv.notify_one();
-    const bool done = st.done_cv.wait_for(lk, timeout, [&] { return st.worker_done; });
+    // Half the budget for a normal drain; then tell the exporter to stop (ending any retry wait,
+    // e.g. while the collector is down) and give the worker the rest.
+    const auto half = timeout / 2;
+    bool done = st.done_cv.wait_for(lk, half, [&] { return st.worker_done; });
+    if (!done) {
+      lk.unlock();
+      st.exp->shutdown(std::chrono::milliseconds(0));
+      lk.lock();
+      done = st.done_cv.wait_for(lk, timeout - half, [&] { return st.worker_done; });
+    }
     lk.unlock();
     if (done) {
       if (st.worker.joinable()) st.worker.join();
