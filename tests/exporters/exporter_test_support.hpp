@@ -121,7 +121,8 @@ inline llmtrace::trace_id emit_rag_trace(const llmtrace::tracer& t, double start
     span ret(t, "retrieval docs", span_kind::internal,
              {{sc::gen_ai_operation_name, sc::op_retrieval}, {sc::gen_ai_data_source_id, "docs"},
               {sc::gen_ai_retrieval_top_k, 4}});
-    ret.set_attribute("llmtrace.retrieval.result_count", 3);
+    ret.set_attribute(sc::llmtrace_retrieval_result_count, 3);
+    ret.set_attribute(sc::llmtrace_retrieval_score_best, 0.8312);
     at(46.25);
   }
   {
@@ -151,6 +152,7 @@ inline llmtrace::trace_id emit_rag_trace(const llmtrace::tracer& t, double start
     chat.set_attribute(sc::ollama_tokens_per_second, 71.43);
     at(1365);
   }
+  root.set_attribute(sc::llmtrace_workflow_time_to_first_chunk, 0.2635);
   at(1370.5);
   return root.span_context().trace_id;
 }

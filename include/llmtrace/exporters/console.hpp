@@ -161,9 +161,6 @@ struct console_style {
   const char* reset() const noexcept { return on ? "\x1b[0m" : ""; }
 };
 
-/// The result-count attribute the retrieval span carries (llmtrace's RAG pipeline).
-inline constexpr std::string_view console_retrieval_result_count = "llmtrace.retrieval.result_count";
-
 /// One span as a line (without tree connectors): name, duration, then the facts that matter for LLM
 /// work. `leaf` says whether the span has no children shown under it (then Ollama's phase timings
 /// are printed from the attributes, since no phase spans show them).
@@ -204,7 +201,9 @@ inline void console_span_line(std::string& out, const span_data& s, bool leaf, c
   }
   double d = 0;
   if (console_double(a, sc::ollama_tokens_per_second, d)) fact(console_number(d) + " tok/s");
-  if (console_double(a, sc::gen_ai_response_time_to_first_chunk, d)) fact("first chunk " + console_seconds(d));
+  if (console_double(a, sc::gen_ai_response_time_to_first_chunk, d) ||
+      console_double(a, sc::llmtrace_workflow_time_to_first_chunk, d))
+    fact("first chunk " + console_seconds(d));
   if (const std::string f = console_strings(a, sc::gen_ai_response_finish_reasons); !f.empty()) {
     std::string t = "finish=";
     console_append_text(t, f, 40);
@@ -213,7 +212,12 @@ inline void console_span_line(std::string& out, const span_data& s, bool leaf, c
   std::int64_t n = 0;
   if (console_int(a, sc::gen_ai_embeddings_dimension_count, n)) fact("dim=" + std::to_string(n));
   if (console_int(a, sc::gen_ai_retrieval_top_k, n)) fact("top_k=" + std::to_string(n));
-  if (console_int(a, console_retrieval_result_count, n)) fact("results=" + std::to_string(n));
+  if (console_int(a, sc::llmtrace_retrieval_result_count, n)) fact("results=" + std::to_string(n));
+  if (console_double(a, sc::llmtrace_retrieval_score_best, d)) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "best score %.2f", d);
+    fact(buf);
+  }
   if (leaf) {
     std::string phases;
     const std::pair<std::string_view, const char*> keys[] = {{sc::ollama_load_duration, "load="},
