@@ -25,8 +25,9 @@ class span_pool {
     if (c.empty()) return new span_data();
     span_data* r = c.back();
     c.pop_back();
-    // Reset here, on the thread that fills the record, not where it was released (usually the
-    // exporter's thread): writing it there would pull its cache lines over to the other core.
+    // Reset (and trim) here, on the thread that fills the record, not where it was released
+    // (usually the exporter's thread): touching it there would pull its cache lines to that core.
+    r->trim();
     r->reset();
     return r;
   }
@@ -89,7 +90,6 @@ class span_pool {
     try {
       std::lock_guard<std::mutex> lk(g.mu);
       while (c.size() > cache_max - chunk) {
-        c.back()->trim();
         g.free.push_back(c.back());
         c.pop_back();
       }
