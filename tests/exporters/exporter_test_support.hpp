@@ -171,12 +171,20 @@ inline void emit_failed_chat(const llmtrace::tracer& t, double start_ms) {
 }
 
 // --- files ------------------------------------------------------------------------------------
-/// A fresh path in a per-process temporary directory (removed at exit by the OS cleaner, not us).
+/// A fresh path in this process's temporary directory, which is removed when the process exits.
 inline std::filesystem::path temp_path(std::string_view name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("llmtrace-exporters-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto p = dir / std::string(name);
-  std::filesystem::remove(p);
+  struct temp_dir {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("llmtrace-exporters-" + std::to_string(::getpid()));
+    temp_dir() { std::filesystem::create_directories(path); }
+    ~temp_dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static temp_dir dir;
+  const auto p = dir.path / std::string(name);
+  std::filesystem::remove_all(p);
   return p;
 }
 
