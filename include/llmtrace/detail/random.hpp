@@ -7,8 +7,18 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <random>
 #include <thread>
+
+// Seeding: the kernel's getrandom() where available (and cheap to include), else std::random_device.
+#if defined(__linux__) && defined(__has_include)
+#if __has_include(<sys/random.h>)
+#include <sys/random.h>
+#define LLMTRACE_HAS_GETRANDOM 1
+#endif
+#endif
+#if !defined(LLMTRACE_HAS_GETRANDOM)
+#include <random>
+#endif
 
 LLMTRACE_BEGIN_NAMESPACE
 namespace detail {
@@ -27,12 +37,16 @@ inline std::uint64_t splitmix64(std::uint64_t& x) noexcept {
 
 LLMTRACE_NOINLINE inline void seed_rng(rng_state& st) noexcept {
   std::uint64_t seed = 0;
+#if defined(LLMTRACE_HAS_GETRANDOM)
+  if (::getrandom(&seed, sizeof seed, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof seed)) seed = 0;
+#else
   try {
     std::random_device rd;
     seed = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
   } catch (...) {
-    // No entropy device: the clock and thread identity still give distinct streams.
   }
+#endif
+  // Without entropy the clock and thread identity still give distinct streams.
   seed ^= static_cast<std::uint64_t>(std::chrono::high_resolution_clock::now().time_since_epoch().count());
   seed ^= static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id())) << 1;
   seed ^= reinterpret_cast<std::uintptr_t>(&st);
