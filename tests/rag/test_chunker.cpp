@@ -202,3 +202,20 @@ TEST_CASE("a long markdown text satisfies the invariants for many option sets") 
     }
   }
 }
+
+TEST_CASE("the overlap starts at a sentence start when the overlap holds one") {
+  const std::string text =
+      "The first sentence is here. The second sentence follows it. The third one ends the paragraph. "
+      "A fourth sentence keeps going. A fifth sentence closes the text.";
+  const rag::chunk_options o{70, 40};
+  const auto out = rag::split_text(text, o);
+  REQUIRE(out.size() >= 3);
+  check_invariants(text, out, o);
+  check_coverage(text, out);
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    CAPTURE(out[i].text);
+    const bool sentence_start = out[i].text.rfind("The ", 0) == 0 || out[i].text.rfind("A ", 0) == 0;
+    CHECK(sentence_start);
+    CHECK(out[i].offset < out[i - 1].offset + out[i - 1].text.size());           // still overlapping
+  }
+}

@@ -147,8 +147,9 @@ class chunker {
 
   /// The chunks of `text`, in order. Empty or all-white-space text gives none; text of at most
   /// max_chars characters gives one (trimmed). Each chunk is at most max_chars characters, ends at
-  /// the best natural boundary in its window and starts about `overlap` characters before the
-  /// previous chunk's end (moved forward to the start of a word when one is near).
+  /// the best natural boundary in its window and starts at most `overlap` characters before the
+  /// previous chunk's end: at the first sentence or paragraph start in that overlap, else at a word
+  /// start.
   std::vector<chunk> split(std::string_view text) const {
     std::vector<chunk> out;
     const std::size_t min_chars = static_cast<std::size_t>(static_cast<double>(o_.max_chars) * o_.min_fill);
@@ -182,15 +183,28 @@ class chunker {
   }
 
  private:
-  // The start of the chunk after [pos, cut): `overlap` characters before `cut`, moved forward to
-  // just after a space when one lies in that overlap, and always past `pos` (progress).
+  // The start of the chunk after [pos, cut): `overlap` characters before `cut`, moved forward to the
+  // first sentence or paragraph start in that overlap (a single line break is not one: prose is often
+  // hard-wrapped), else to the next word start, and always past `pos`.
   std::size_t next_start(std::string_view text, std::size_t pos, std::size_t cut, std::vector<std::size_t>& starts) const {
     if (o_.overlap == 0) return cut;
     detail::char_starts(text, pos, cut, starts);
     const std::size_t chars = starts.size() - 1;
     std::size_t back = o_.overlap < chars ? o_.overlap : chars - 1;  // leave at least one character behind
     std::size_t next = starts[chars - back];
-    // Align to a word start when `next` is inside a word and the overlap has a space after it.
+    // Prefer to start the overlap at a sentence or paragraph start inside it, else at a word start.
+    const bool at_sentence_start =
+        next == pos || (detail::is_space(text[next - 1]) && next >= 2 &&
+                        (detail::sentence_end_length(text, next - 2) == 1 || text[next - 2] == '\n'));
+    for (std::size_t i = next; !at_sentence_start && i < cut; ++i) {
+      const bool boundary = detail::is_space(text[i]) && i > next &&
+                            (detail::sentence_end_length(text, i - 1) == 1 || (text[i] == '\n' && text[i - 1] == '\n'));
+      if (!boundary) continue;
+      std::size_t j = i;
+      while (j < cut && detail::is_space(text[j])) ++j;
+      if (j < cut) return j > pos ? j : cut;
+      break;
+    }
     const bool at_word_start = next == pos || detail::is_space(text[next - 1]);
     for (std::size_t i = next; !at_word_start && i < cut; ++i) {
       if (detail::is_space(text[i])) {
