@@ -58,19 +58,37 @@ class vector_store {
 
 namespace detail {
 
-/// Dot product with 16 independent accumulators: the compiler turns them into SIMD lanes without
-/// -ffast-math (no reassociation of one running sum is needed).
+/// Dot product with 16 independent accumulators written out as straight-line code: the compiler's
+/// SLP vectoriser keeps them in SIMD registers (4 x 4 lanes with SSE2) without -ffast-math, as no
+/// single running sum has to be reassociated.
 inline float dot(const float* a, const float* b, std::size_t n) noexcept {
-  constexpr std::size_t lanes = 16;
-  float acc[lanes] = {};
+  float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+  float s8 = 0, s9 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0, s14 = 0, s15 = 0;
   std::size_t i = 0;
-  for (; i + lanes <= n; i += lanes)
-    for (std::size_t j = 0; j < lanes; ++j) acc[j] += a[i + j] * b[i + j];
+  for (; i + 16 <= n; i += 16) {
+    const float* x = a + i;
+    const float* y = b + i;
+    s0 += x[0] * y[0];
+    s1 += x[1] * y[1];
+    s2 += x[2] * y[2];
+    s3 += x[3] * y[3];
+    s4 += x[4] * y[4];
+    s5 += x[5] * y[5];
+    s6 += x[6] * y[6];
+    s7 += x[7] * y[7];
+    s8 += x[8] * y[8];
+    s9 += x[9] * y[9];
+    s10 += x[10] * y[10];
+    s11 += x[11] * y[11];
+    s12 += x[12] * y[12];
+    s13 += x[13] * y[13];
+    s14 += x[14] * y[14];
+    s15 += x[15] * y[15];
+  }
   float tail = 0;
   for (; i < n; ++i) tail += a[i] * b[i];
-  for (std::size_t j = 0; j < lanes / 2; ++j) acc[j] += acc[j + lanes / 2];
-  for (std::size_t j = 0; j < lanes / 4; ++j) acc[j] += acc[j + lanes / 4];
-  return ((acc[0] + acc[2]) + (acc[1] + acc[3])) + tail;
+  return (((s0 + s4) + (s8 + s12)) + ((s1 + s5) + (s9 + s13))) + (((s2 + s6) + (s10 + s14)) + ((s3 + s7) + (s11 + s15))) +
+         tail;
 }
 
 /// Scales `v` to unit length in place; a zero vector stays zero. Returns false for a non-finite value.
