@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace ollama_test;
@@ -258,4 +260,41 @@ TEST_CASE("a callback that throws stops the stream; the exception reaches the ca
   CHECK_THROWS_AS(c.chat(chat_req("llama3.2", "x"), [](const ol::chat_response&) -> bool { throw std::logic_error("app bug"); }),
                   std::logic_error);
   CHECK(fake.wait_for_disconnects(1, 10s));
+}
+
+TEST_CASE("every keep_alive form is accepted by the server as sent (tricky case 19)") {
+  fake_ollama fake;
+  const auto c = make_client(fake);
+  const std::vector<ol::keep_alive_value> forms = {"5m", 300, -1, "0", 0, "1h30m", 2.5};
+  const std::vector<std::string> sent = {"\"5m\"", "300", "-1", "\"0\"", "0", "\"1h30m\"", "2.5"};
+  for (std::size_t i = 0; i < forms.size(); ++i) {
+    auto req = chat_req("llama3.2", "hi");
+    req.keep_alive = forms[i];
+    CHECK(c.chat(req).done);
+    CHECK(last_for(fake, "/api/chat").json["keep_alive"].dump() == sent[i]);
+  }
+}
+
+TEST_CASE("one client serves several threads at once; each thread's spans nest under its own parent") {
+  tracing tr;
+  fake_ollama fake;
+  const auto c = make_client(fake);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      llmtrace::span worker("worker " + std::to_string(t));
+      for (int i = 0; i < 5; ++i) {
+        const auto r = c.chat(chat_req("llama3.2", "thread " + std::to_string(t)), [](const ol::chat_response&) { return true; });
+        if (r.done && r.message.content.find("thread " + std::to_string(t)) != std::string::npos) ++ok;
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(ok.load() == 20);
+  for (int t = 0; t < 4; ++t) {
+    const auto w = tr.one("worker " + std::to_string(t));
+    const auto kids = tr.children_of(w);
+    CHECK(kids.size() == 5);
+    for (const auto& k : kids) CHECK(tr.children_of(k).size() == 3);
+  }
 }

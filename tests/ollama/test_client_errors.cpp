@@ -2,13 +2,9 @@
 // 499, 500, 503, 403, plain-text 404), errors inside a 200 stream, EOF without done, broken
 // connections, timeouts, refused connections; the error object and the span both describe them.
 #include "client_test_support.hpp"
+#include "net_test_support.hpp"
 
 #include <doctest/doctest.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <functional>
 #include <string>
@@ -31,28 +27,6 @@ ol::error expect_error(const std::function<void()>& f) {
   return ol::error(ol::error_reason::invalid_request, "", 0, 0, http::error_kind::none, "");
 }
 
-/// A loopback port that refuses connections (bound, not listening).
-class refused_port {
- public:
-  refused_port() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    socklen_t len = sizeof a;
-    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    port_ = ntohs(a.sin_port);
-  }
-  ~refused_port() { ::close(fd_); }
-  refused_port(const refused_port&) = delete;
-  refused_port& operator=(const refused_port&) = delete;
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
 
 void check_error_span(const tracing& tr, const std::string& name, const std::string& type, const std::string& message) {
   const auto s = tr.one(name);

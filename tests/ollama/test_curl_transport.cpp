@@ -3,13 +3,10 @@
 // connection reuse and concurrent use.
 #include <llmtrace/http/curl_transport.hpp>
 
+#include "net_test_support.hpp"
+
 #include <doctest/doctest.h>
 #include <httplib.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -130,30 +127,6 @@ class test_server {
   int disconnects_ = 0;
 };
 
-/// A port on 127.0.0.1 that is bound but not listening: connecting to it is refused.
-class refused_port {
- public:
-  refused_port() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~refused_port() { ::close(fd_); }
-  refused_port(const refused_port&) = delete;
-  refused_port& operator=(const refused_port&) = delete;
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
 
 http::request make_request(std::string method, std::string url) {
   http::request r;
@@ -298,7 +271,7 @@ TEST_CASE("timeouts: total and read (silence)") {
 }
 
 TEST_CASE("connection refused, unresolvable host; error messages never carry header values") {
-  refused_port closed;
+  ollama_test::refused_port closed;
   http::curl_transport t;
   auto req = make_request("POST", "http://127.0.0.1:" + std::to_string(closed.port()) + "/api/chat");
   req.headers.push_back({"Authorization", "Bearer sekrit-token-123"});

@@ -173,6 +173,23 @@ class call_recorder {
     if (!r.conversation_id.empty()) span_.set_attribute(semconv::gen_ai_conversation_id, r.conversation_id);
   }
 
+  /// Embeddings request attributes.
+  void embeddings_request(std::int64_t inputs, const std::optional<std::int64_t>& dims,
+                          const std::optional<keep_alive_value>& keep_alive) noexcept {
+    if (!recording()) return;
+    span_.set_attribute(semconv::gen_ai_request_encoding_formats, {semconv::encoding_format_float});
+    span_.set_attribute(semconv::ollama_request_input_count, inputs);
+    if (dims) span_.set_attribute(semconv::gen_ai_embeddings_dimension_count, *dims);
+    try {
+      if (keep_alive) span_.set_attribute(semconv::ollama_keep_alive, keep_alive->to_string());
+    } catch (...) {
+    }
+  }
+  /// gen_ai.embeddings.dimension.count from the vectors received.
+  void dimensions(std::size_t n) noexcept {
+    if (recording()) span_.set_attribute(semconv::gen_ai_embeddings_dimension_count, static_cast<std::int64_t>(n));
+  }
+
   void request_sent() noexcept {
     if (recording()) sent_ = now();
   }
@@ -351,6 +368,39 @@ inline const std::string& thinking_of(const generate_response& r) noexcept { ret
 
 }  // namespace detail
 
+// What a call records (tracer "llmtrace.ollama", schema semconv::genai_schema_url):
+//
+// chat / generate / embed / embeddings: one CLIENT span `chat {model}`, `text_completion {model}`,
+// `embeddings {model}`, child of the caller's current span and current while the call runs (so the
+// traceparent sent names it as the parent).
+// - At start: gen_ai.operation.name, gen_ai.provider.name=ollama, gen_ai.request.model, server.address,
+//   server.port. Then ollama.api, gen_ai.request.stream (true, streaming calls only), the request
+//   options (temperature, top_p, top_k, seed, max_tokens <- num_predict, stop_sequences,
+//   frequency/presence_penalty), gen_ai.request.reasoning.level (think level string),
+//   gen_ai.output.type=json (format set), gen_ai.conversation.id (only when given), ollama.keep_alive,
+//   ollama.request.message_count, ollama.request.tool_count; embeddings: gen_ai.request.encoding_formats
+//   ["float"], ollama.request.input_count, gen_ai.embeddings.dimension.count.
+// - From the answer: gen_ai.response.model, gen_ai.response.finish_reasons [done_reason],
+//   gen_ai.usage.input_tokens (prompt_eval_count), gen_ai.usage.output_tokens (eval_count), the ollama.*
+//   timings in seconds and counts, ollama.tokens_per_second, ollama.prompt_tokens_per_second,
+//   ollama.client_overhead, ollama.cold_start, ollama.response.tool_call_count; streaming:
+//   gen_ai.response.time_to_first_chunk (request sent -> first chunk) and ollama.chunk_count.
+// - Phases (chat and generate, when the final chunk has metrics): INTERNAL children ollama.load,
+//   ollama.prompt_eval, ollama.eval with explicit times, laid out back to back from the reported
+//   durations and ending at the last chunk (see layout_phases), each with its server duration.
+// - Failure: status Error with the server's message, error.type (see error::error_type(): "404",
+//   "503", "timeout", "connect", "resolve", "tls", "send", "receive", "stream_error",
+//   "incomplete_stream", "invalid_response", "invalid_request", "_OTHER", or the exception's type when
+//   the caller's chunk callback threw), ollama.error.reason, ollama.error.retryable, and an `exception`
+//   event.
+// - Cancellation (the chunk callback returned false): not a failure. Status stays Unset, no
+//   error.type; ollama.stream.cancelled=true, and the chunks seen so far are counted.
+// - Content (off by default; see content_capture): gen_ai.system_instructions, gen_ai.input.messages,
+//   gen_ai.output.messages, gen_ai.tool.definitions as attributes (SPAN_*) and/or on one
+//   gen_ai.client.inference.operation.details event (*_EVENT), each cut per message to the provider's
+//   attribute value length limit (ollama.content.truncated=true when cut).
+// Model management (tags, show, ps, version, is_running) records no span; traceparent is still sent.
+
 /// The Ollama client (native API). Every method either returns the server's answer or throws
 /// ollama::error; nothing is retried automatically (error::retryable() says when a retry may help).
 class client {
@@ -389,29 +439,10 @@ class client {
   embed_response embed(const embed_request& req) const {
     static const std::string endpoint = "/api/embed";
     detail::call_recorder rec(opts_.instrument, tracer(), semconv::op_embeddings, endpoint, req.model, host_, false);
-    if (rec.recording()) {
-      rec.span().set_attribute(semconv::gen_ai_request_encoding_formats, {semconv::encoding_format_float});
-      rec.span().set_attribute(semconv::ollama_request_input_count, static_cast<std::int64_t>(req.input.size()));
-      if (req.dimensions) rec.span().set_attribute(semconv::gen_ai_embeddings_dimension_count, *req.dimensions);
-      try {
-        if (req.keep_alive) rec.span().set_attribute(semconv::ollama_keep_alive, req.keep_alive->to_string());
-      } catch (...) {
-      }
-    }
-    embed_response out;
-    try {
-      const json j = call_json(rec, "POST", endpoint, encode(req));
-      decode(j, out);
-    } catch (...) {
-      rec.failed(std::current_exception());
-      throw;
-    }
-    if (rec.recording()) {
-      rec.response(out.model, {}, out.metrics, false, opts_.cold_start_threshold);
-      if (!req.dimensions && !out.embeddings.empty())
-        rec.span().set_attribute(semconv::gen_ai_embeddings_dimension_count,
-                                 static_cast<std::int64_t>(out.embeddings.front().size()));
-    }
+    rec.embeddings_request(static_cast<std::int64_t>(req.input.size()), req.dimensions, req.keep_alive);
+    auto out = fetch<embed_response>(rec, "POST", endpoint, encode(req));
+    rec.response(out.model, {}, out.metrics, false, opts_.cold_start_threshold);
+    if (!req.dimensions && !out.embeddings.empty()) rec.dimensions(out.embeddings.front().size());
     return out;
   }
 
@@ -419,21 +450,9 @@ class client {
   embeddings_response embeddings(const embeddings_request& req) const {
     static const std::string endpoint = "/api/embeddings";
     detail::call_recorder rec(opts_.instrument, tracer(), semconv::op_embeddings, endpoint, req.model, host_, false);
-    if (rec.recording()) {
-      rec.span().set_attribute(semconv::gen_ai_request_encoding_formats, {semconv::encoding_format_float});
-      rec.span().set_attribute(semconv::ollama_request_input_count, std::int64_t{1});
-    }
-    embeddings_response out;
-    try {
-      const json j = call_json(rec, "POST", endpoint, encode(req));
-      decode(j, out);
-    } catch (...) {
-      rec.failed(std::current_exception());
-      throw;
-    }
-    if (rec.recording() && !out.embedding.empty())
-      rec.span().set_attribute(semconv::gen_ai_embeddings_dimension_count,
-                               static_cast<std::int64_t>(out.embedding.size()));
+    rec.embeddings_request(1, std::nullopt, req.keep_alive);
+    auto out = fetch<embeddings_response>(rec, "POST", endpoint, encode(req));
+    if (!out.embedding.empty()) rec.dimensions(out.embedding.size());
     return out;
   }
 
@@ -535,12 +554,25 @@ class client {
     return j;
   }
 
+  /// A non-streamed call decoded into `Response`; failures are recorded on `rec` and rethrown.
+  template <typename Response>
+  Response fetch(detail::call_recorder& rec, std::string_view method, const std::string& endpoint,
+                 std::string body) const {
+    Response out;
+    try {
+      decode(call_json(rec, method, endpoint, std::move(body)), out);
+    } catch (...) {
+      rec.failed(std::current_exception());
+      throw;
+    }
+    return out;
+  }
+
+  /// Model-management calls: no span (the caller's context still propagates).
   template <typename Response>
   Response untraced(std::string_view method, const std::string& endpoint, std::string body) const {
     detail::call_recorder none(false, {}, {}, {}, {}, host_, false);
-    Response out;
-    decode(call_json(none, method, endpoint, std::move(body)), out);
-    return out;
+    return fetch<Response>(none, method, endpoint, std::move(body));
   }
 
   /// Chat and generate, streamed (on_chunk set) or not.
@@ -566,7 +598,7 @@ class client {
       if (streaming)
         cancelled = !stream(rec, endpoint, std::move(body), *on_chunk, out);
       else
-        decode(call_json(rec, "POST", endpoint, std::move(body)), out);
+        decode(call_json(rec, "POST", endpoint, std::move(body)), out);  // failures recorded below
     } catch (...) {
       if (rec.recording() && capture_ != content_capture::no_content) detail_record(rec, content);
       rec.failed(std::current_exception());

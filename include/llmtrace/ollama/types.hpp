@@ -735,39 +735,45 @@ inline void decode(const json& j, embeddings_response& r) {
     if (x.is_number()) r.embedding.push_back(x.get<double>());
 }
 
-inline void decode(const json& j, list_response& r) {
+namespace detail {
+/// The fields /api/tags and /api/ps entries share.
+template <typename Entry>
+void decode_model_common(const json& m, Entry& e) {
+  e.name = get_string(m, "name");
+  e.model = get_string(m, "model");
+  e.size = get_int(m, "size").value_or(0);
+  e.digest = get_string(m, "digest");
+  decode_details(m, e.details);
+}
+/// Decodes the `models` array of a /api/tags or /api/ps response.
+template <typename Entry, typename Rest>
+void decode_models(const json& j, std::vector<Entry>& out, Rest&& rest) {
   const auto ms = j.find("models");
   if (ms == j.end() || !ms->is_array()) return;
   for (const auto& m : *ms) {
-    model_entry e;
-    e.name = detail::get_string(m, "name");
-    e.model = detail::get_string(m, "model");
+    Entry e;
+    decode_model_common(m, e);
+    rest(m, e);
+    out.push_back(std::move(e));
+  }
+}
+}  // namespace detail
+
+inline void decode(const json& j, list_response& r) {
+  detail::decode_models(j, r.models, [](const json& m, model_entry& e) {
     e.modified_at = detail::get_string(m, "modified_at");
-    e.size = detail::get_int(m, "size").value_or(0);
-    e.digest = detail::get_string(m, "digest");
-    detail::decode_details(m, e.details);
     e.capabilities = detail::get_strings(m, "capabilities");
     e.remote_model = detail::get_string(m, "remote_model");
     e.remote_host = detail::get_string(m, "remote_host");
-    r.models.push_back(std::move(e));
-  }
+  });
 }
 
 inline void decode(const json& j, ps_response& r) {
-  const auto ms = j.find("models");
-  if (ms == j.end() || !ms->is_array()) return;
-  for (const auto& m : *ms) {
-    running_model e;
-    e.name = detail::get_string(m, "name");
-    e.model = detail::get_string(m, "model");
-    e.size = detail::get_int(m, "size").value_or(0);
-    e.digest = detail::get_string(m, "digest");
-    detail::decode_details(m, e.details);
+  detail::decode_models(j, r.models, [](const json& m, running_model& e) {
     e.expires_at = detail::get_string(m, "expires_at");
     e.size_vram = detail::get_int(m, "size_vram").value_or(0);
     e.context_length = detail::get_int(m, "context_length").value_or(0);
-    r.models.push_back(std::move(e));
-  }
+  });
 }
 
 inline void decode(const json& j, show_response& r) {
