@@ -293,17 +293,18 @@ class call_recorder {
         o.parent = &parent;
         o.make_current = false;
         o.start_time_unix_nano = p.start_unix_nano;
-        std::vector<attribute> attrs;
+        attribute attrs[2];
+        std::size_t n = 0;
         if (p.name == semconv::ollama_span_load) {
-          attrs.push_back({semconv::ollama_load_duration, seconds(p.server_duration_ns)});
+          attrs[n++] = {semconv::ollama_load_duration, seconds(p.server_duration_ns)};
         } else if (p.name == semconv::ollama_span_prompt_eval) {
-          attrs.push_back({semconv::ollama_prompt_eval_duration, seconds(p.server_duration_ns)});
-          if (m.prompt_eval_count) attrs.push_back({semconv::ollama_prompt_eval_count, *m.prompt_eval_count});
+          attrs[n++] = {semconv::ollama_prompt_eval_duration, seconds(p.server_duration_ns)};
+          if (m.prompt_eval_count) attrs[n++] = {semconv::ollama_prompt_eval_count, *m.prompt_eval_count};
         } else {
-          attrs.push_back({semconv::ollama_eval_duration, seconds(p.server_duration_ns)});
-          if (m.eval_count) attrs.push_back({semconv::ollama_eval_count, *m.eval_count});
+          attrs[n++] = {semconv::ollama_eval_duration, seconds(p.server_duration_ns)};
+          if (m.eval_count) attrs[n++] = {semconv::ollama_eval_count, *m.eval_count};
         }
-        o.attributes = attrs;
+        o.attributes = attribute_list(attrs, n);
         llmtrace::span phase(tracer_, p.name, o);
         phase.end(p.end_unix_nano);
       }

@@ -380,9 +380,19 @@ struct tool_span_options {
   std::string description;
 };
 
-/// The tracer the Ollama instrumentation uses by default.
+/// The tracer the Ollama instrumentation uses by default: "llmtrace.ollama" from the current global
+/// provider (looked up again whenever the global provider changes).
 inline llmtrace::tracer default_tracer() {
-  return llmtrace::get_tracer(semconv::ollama_instrumentation_scope, LLMTRACE_VERSION_STRING, semconv::genai_schema_url);
+  // Installed providers are never freed (see set_global_provider), so a provider's address
+  // identifies it for the life of the process and the per-thread cache cannot dangle.
+  thread_local const tracer_provider* cached_provider = nullptr;
+  thread_local llmtrace::tracer cached;
+  tracer_provider& p = llmtrace::global_provider();
+  if (&p != cached_provider) {
+    cached = p.get_tracer(semconv::ollama_instrumentation_scope, LLMTRACE_VERSION_STRING, semconv::genai_schema_url);
+    cached_provider = &p;
+  }
+  return cached;
 }
 
 /// An `execute_tool {name}` INTERNAL span around one tool execution in an application's tool loop:
