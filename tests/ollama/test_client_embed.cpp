@@ -171,6 +171,24 @@ TEST_CASE("every request carries traceparent from the current span; the chat spa
   CHECK(last_for(fake, "/api/embed").header("traceparent") ==
         llmtrace::format_traceparent(tr.one("embeddings all-minilm").context));
 
+  // tracestate travels with traceparent.
+  tr.clear();
+  llmtrace::span_context remote;
+  remote.trace_id = llmtrace::trace_id::random();
+  remote.span_id = llmtrace::span_id::random();
+  remote.trace_flags = llmtrace::trace_flag_sampled;
+  remote.is_remote = true;
+  {
+    llmtrace::context_scope incoming(llmtrace::context(remote, "vendor=abc"));
+    (void)c.chat(chat_req("llama3.2", "hi"));
+  }
+  const auto child = tr.one("chat llama3.2");
+  CHECK(child.context.trace_id == remote.trace_id);
+  CHECK(child.parent_span_id == remote.span_id);
+  CHECK(child.parent_is_remote);
+  CHECK(last_for(fake, "/api/chat").header("tracestate") == "vendor=abc");
+  CHECK(last_for(fake, "/api/chat").header("traceparent") == llmtrace::format_traceparent(child.context));
+
   // Instrumentation off: no spans, the caller's context still propagates.
   tr.clear();
   ol::client_options off;

@@ -116,6 +116,16 @@ TEST_CASE("the 400 family (tricky case 11)") {
   CHECK(e.server_message() == "\"nomic-embed-text\" does not support chat");
 }
 
+TEST_CASE("Go decoder messages pass through unchanged (tricky case 11)") {
+  fake_ollama fake;
+  const auto c = make_client(fake);
+  auto req = chat_req("llama3.2", "hi");
+  req.extra["stream"] = "yes";  // extra fields override: a wrong type for `stream`
+  const auto e = expect_error([&] { (void)c.chat(req); });
+  CHECK(e.status() == 400);
+  CHECK(e.server_message() == "json: cannot unmarshal string into Go struct field ChatRequest.stream of type bool");
+}
+
 TEST_CASE("wrong option types are a 500 (tricky case 20); unknown option keys are ignored") {
   fake_ollama fake;
   const auto c = make_client(fake);

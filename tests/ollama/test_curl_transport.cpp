@@ -100,6 +100,7 @@ class test_server {
   test_server& operator=(const test_server&) = delete;
 
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  int port() const { return port_; }
   bool wait_for_disconnects(int n, std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lk(mu_);
     return cv_.wait_for(lk, timeout, [&] { return disconnects_ >= n; });
@@ -295,6 +296,23 @@ TEST_CASE("connection refused, unresolvable host; error messages never carry hea
   const auto rb = t.send(bad);
   CHECK(rb.error == http::error_kind::resolve);
   CHECK(rb.error_message.find("sekrit") == std::string::npos);
+}
+
+TEST_CASE("TLS failures are reported as tls") {
+  test_server server;
+  http::curl_transport t;
+  // A TLS handshake against a plain-HTTP server fails.
+  auto req = make_request("GET", "https://127.0.0.1:" + std::to_string(server.port()) + "/echo");
+  const auto r = t.send(req);
+  CHECK(r.error == http::error_kind::tls);
+  CHECK(r.status == 0);
+  // An unreadable CA bundle is a TLS configuration problem too.
+  req.tls.ca_file = "/nonexistent/ca.pem";
+  CHECK(t.send(req).error == http::error_kind::tls);
+  // verify=false does not make a plain-HTTP server speak TLS.
+  req.tls = {};
+  req.tls.verify = false;
+  CHECK(t.send(req).error == http::error_kind::tls);
 }
 
 TEST_CASE("keep-alive connections are reused across requests") {
