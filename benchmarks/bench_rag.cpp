@@ -96,7 +96,8 @@ void BM_search_floor_scan(benchmark::State& state) {
       s0 += x[0], s1 += x[1], s2 += x[2], s3 += x[3], s4 += x[4], s5 += x[5], s6 += x[6], s7 += x[7];
       s8 += x[8], s9 += x[9], s10 += x[10], s11 += x[11], s12 += x[12], s13 += x[13], s14 += x[14], s15 += x[15];
     }
-    float total = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)) + ((s8 + s9) + (s10 + s11)) + ((s12 + s13) + (s14 + s15));
+    float total =
+        ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)) + ((s8 + s9) + (s10 + s11)) + ((s12 + s13) + (s14 + s15));
     benchmark::DoNotOptimize(total);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
@@ -116,7 +117,8 @@ const std::string& corpus_text() {
     for (int p = 0; t.size() < 64 * 1024; ++p) {
       t += "## Section " + std::to_string(p) + "\n\n";
       for (int s = 0; s < 6; ++s)
-        t += "Sentence " + std::to_string(s) + " explains how spans, traces and retrieval scores fit together "
+        t += "Sentence " + std::to_string(s) +
+             " explains how spans, traces and retrieval scores fit together "
              "in a pipeline that answers questions. ";
       t += "\n\n";
     }
@@ -173,7 +175,8 @@ void BM_ingest_floor_copy(benchmark::State& state) {
   for (auto _ : state) {
     std::vector<float> all;
     all.reserve(n * dims);
-    for (std::size_t i = 0; i < n; ++i) all.insert(all.end(), pool[i % pool.size()].begin(), pool[i % pool.size()].end());
+    for (std::size_t i = 0; i < n; ++i)
+      all.insert(all.end(), pool[i % pool.size()].begin(), pool[i % pool.size()].end());
     chunks += n;
     benchmark::DoNotOptimize(all.data());
   }

@@ -2,8 +2,8 @@
 // the message count, the token counts, the duration and the tokens per second. llmtrace's own
 // client already records the same span (and more), so here it runs with instrument = false to show
 // the pattern alone: copy it to wrap any other LLM call you make.
-#include <llmtrace/llmtrace.hpp>
 #include <llmtrace/init.hpp>
+#include <llmtrace/llmtrace.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -48,7 +48,7 @@ int main() {
   auto tracing = llmtrace::init(std::move(options));
 
   ollama::client_options client_options;  // the server comes from OLLAMA_HOST
-  client_options.instrument = false;       // the pattern above makes the span instead
+  client_options.instrument = false;      // the pattern above makes the span instead
   const ollama::client client(client_options);
 
   ollama::chat_request request;

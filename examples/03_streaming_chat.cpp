@@ -1,8 +1,8 @@
 // 03_streaming_chat: a streamed chat printed as it arrives, with the time to the first chunk
 // measured by the application and recorded by the client (gen_ai.response.time_to_first_chunk on
 // the `chat {model}` span, with the Ollama phases beneath it).
-#include <llmtrace/llmtrace.hpp>
 #include <llmtrace/init.hpp>
+#include <llmtrace/llmtrace.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -30,7 +30,8 @@ int main() {
   try {
     const auto response = client.chat(request, [&](const ollama::chat_response& chunk) {
       if (!chunk.message.content.empty()) {
-        if (first_chunk < 0) first_chunk = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (first_chunk < 0)
+          first_chunk = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         ++chunks;
         std::fwrite(chunk.message.content.data(), 1, chunk.message.content.size(), stdout);
         std::fflush(stdout);

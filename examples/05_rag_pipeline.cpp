@@ -1,8 +1,8 @@
 // 05_rag_pipeline: the traced RAG pipeline in a few lines: ingest three documents, ask a question,
 // print the answer and its sources. The console shows two traces: `invoke_workflow rag.ingest` and
 // `invoke_workflow rag` with embeddings, retrieval and chat beneath it.
-#include <llmtrace/llmtrace.hpp>
 #include <llmtrace/init.hpp>
+#include <llmtrace/llmtrace.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -32,12 +32,14 @@ int main(int argc, char** argv) {
       {"soup.md", "recipes/soup.md",
        "A tomato soup starts with onions softened in olive oil. Add tomatoes and stock, simmer for twenty "
        "minutes and blend until smooth."},
-      {"tea.md", "recipes/tea.md", "Green tea tastes best brewed at 80 degrees for two minutes; boiling water makes it bitter."},
+      {"tea.md", "recipes/tea.md",
+       "Green tea tastes best brewed at 80 degrees for two minutes; boiling water makes it bitter."},
   };
   const std::string question = argc > 1 ? argv[1] : "How long should bread dough rise?";
   try {
     const auto stats = pipeline.ingest(docs);
-    std::printf("ingested %zu documents as %zu chunks in %zu batches\n\n", stats.documents, stats.chunks, stats.batches);
+    std::printf("ingested %zu documents as %zu chunks in %zu batches\n\n", stats.documents, stats.chunks,
+                stats.batches);
     const rag::answer a = pipeline.query(question);
     std::printf("Q: %s\nA: %s\n", question.c_str(), a.text.c_str());
     for (std::size_t i = 0; i < a.sources.size(); ++i)

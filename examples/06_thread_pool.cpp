@@ -1,8 +1,8 @@
 // 06_thread_pool: context carried into a thread pool. Texts are embedded in parallel batches; each
 // task attaches the context captured on the submitting thread, so every `embeddings {model}` span,
 // whichever worker ran it, is a child of the one `embed_corpus` span.
-#include <llmtrace/llmtrace.hpp>
 #include <llmtrace/init.hpp>
+#include <llmtrace/llmtrace.hpp>
 
 #include <condition_variable>
 #include <cstdio>
@@ -75,7 +75,8 @@ int main() {
   auto tracing = llmtrace::init(std::move(options));
 
   const ollama::client client;  // thread-safe: one client for every worker
-  const std::string model = std::getenv("LLMTRACE_EMBED_MODEL") ? std::getenv("LLMTRACE_EMBED_MODEL") : "nomic-embed-text";
+  const std::string model =
+      std::getenv("LLMTRACE_EMBED_MODEL") ? std::getenv("LLMTRACE_EMBED_MODEL") : "nomic-embed-text";
   std::vector<std::string> texts;
   for (int i = 0; i < 12; ++i) texts.push_back("Paragraph " + std::to_string(i) + " of the user manual.");
 

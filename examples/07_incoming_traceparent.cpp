@@ -2,8 +2,8 @@
 // extracted and attached, so the service's SERVER span and the LLM spans beneath it join the
 // caller's trace instead of starting a new one. Pass a traceparent as the first argument, or the
 // example uses a fixed one.
-#include <llmtrace/llmtrace.hpp>
 #include <llmtrace/init.hpp>
+#include <llmtrace/llmtrace.hpp>
 
 #include <cstdio>
 #include <cstdlib>

@@ -3,8 +3,8 @@
 // lines (and to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set). It talks to the Ollama
 // daemon at OLLAMA_HOST; when none answers it replays the bundled recording instead.
 // Run it through ./scripts/demo.sh; `llmtrace_demo --help` lists the flags.
-#include <llmtrace/llmtrace.hpp>
 #include <llmtrace/init.hpp>
+#include <llmtrace/llmtrace.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -114,8 +114,7 @@ std::vector<rag::document> load_corpus(const std::string& root) {
 #endif
   std::sort(names.begin(), names.end());
   for (const auto& n : names)
-    if (read_file(root + "/examples/demo/corpus/" + n, text))
-      docs.push_back({n, "examples/demo/corpus/" + n, text});
+    if (read_file(root + "/examples/demo/corpus/" + n, text)) docs.push_back({n, "examples/demo/corpus/" + n, text});
   return docs;
 }
 
@@ -311,14 +310,16 @@ int main(int argc, char** argv) {
     std::string q = cfg.question.empty() ? recorded_questions().front() : cfg.question;
     const auto& known = recorded_questions();
     const bool known_question = std::find(known.begin(), known.end(), q) != known.end();
-    std::printf("%sllmtrace demo: %s; replaying the bundled recording %s (recorded from llmtrace's test fake "
-                "Ollama, not a real model).%s\n",
-                dim(c), cfg.force_replay ? "--replay given" : ("no Ollama answered at " + probe.base_url()).c_str(),
-                cfg.recording.c_str(), reset(c));
+    std::printf(
+        "%sllmtrace demo: %s; replaying the bundled recording %s (recorded from llmtrace's test fake "
+        "Ollama, not a real model).%s\n",
+        dim(c), cfg.force_replay ? "--replay given" : ("no Ollama answered at " + probe.base_url()).c_str(),
+        cfg.recording.c_str(), reset(c));
     if (!known_question) {
-      std::printf("%sThe recording cannot answer \"%s\"; asking its question \"%s\" instead (start Ollama to ask "
-                  "anything; --list-questions shows the recorded ones).%s\n",
-                  dim(c), q.c_str(), known.front().c_str(), reset(c));
+      std::printf(
+          "%sThe recording cannot answer \"%s\"; asking its question \"%s\" instead (start Ollama to ask "
+          "anything; --list-questions shows the recorded ones).%s\n",
+          dim(c), q.c_str(), known.front().c_str(), reset(c));
       q = known.front();
     }
     std::printf("\n");
@@ -338,7 +339,8 @@ int main(int argc, char** argv) {
   if (otlp) exporters.emplace_back("otlp");
   init.exporter_names = exporters;
   init.file.path = cfg.trace_file;
-  init.processors.push_back(std::make_unique<llmtrace::simple_processor>(std::make_unique<llmtrace::console_exporter>(console)));
+  init.processors.push_back(
+      std::make_unique<llmtrace::simple_processor>(std::make_unique<llmtrace::console_exporter>(console)));
   auto tracing = llmtrace::init(std::move(init));
   auto print_tree = [&] {
     std::fputs(tree.str().c_str(), stdout);
@@ -357,14 +359,14 @@ int main(int argc, char** argv) {
   options.chunking = {1000, 200};
   options.chat_options.temperature = 0.0;
   options.chat_options.seed = 42;
-  rag::rag_pipeline pipeline{ollama::client(client_options), std::make_shared<rag::in_memory_vector_store>("llmtrace-docs"),
-                             options};
+  rag::rag_pipeline pipeline{ollama::client(client_options),
+                             std::make_shared<rag::in_memory_vector_store>("llmtrace-docs"), options};
   const char* replayed = live ? "" : ", replayed";
 
   try {
     const auto ingest = pipeline.ingest(docs);
-    std::printf("%sCorpus:%s %zu documents, %zu chunks embedded with %s in %zu batches (%lld tokens%s)\n",
-                bold(c), reset(c), ingest.documents, ingest.chunks, cfg.embed_model.c_str(), ingest.batches,
+    std::printf("%sCorpus:%s %zu documents, %zu chunks embedded with %s in %zu batches (%lld tokens%s)\n", bold(c),
+                reset(c), ingest.documents, ingest.chunks, cfg.embed_model.c_str(), ingest.batches,
                 static_cast<long long>(ingest.input_tokens), replayed);
     tree.str(std::string());  // the ingest trace goes to the file; the console shows the question's
 
@@ -381,8 +383,8 @@ int main(int argc, char** argv) {
       for (std::size_t i = 0; i < a.sources.size(); ++i)
         std::printf("  [%zu] %-36s score %.3f  %s\"%s\"%s\n", i + 1, a.sources[i].id.c_str(),
                     static_cast<double>(a.sources[i].score), dim(c), one_line(a.sources[i].text, 60).c_str(), reset(c));
-      std::printf("\n%sTrace%s (console exporter; tokens, timings and scores as recorded on the spans%s):\n",
-                  bold(c), reset(c), replayed);
+      std::printf("\n%sTrace%s (console exporter; tokens, timings and scores as recorded on the spans%s):\n", bold(c),
+                  reset(c), replayed);
       print_tree();
     }
   } catch (const ollama::error& e) {

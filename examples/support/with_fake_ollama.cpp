@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
     }
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  std::fprintf(stderr, "with_fake_ollama: %s ended by signal %d\n", argv[1], WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  std::fprintf(stderr, "with_fake_ollama: %s ended by signal %d\n", argv[1],
+               WIFSIGNALED(status) ? WTERMSIG(status) : 0);
   return 1;
 }

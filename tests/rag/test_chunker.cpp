@@ -121,10 +121,10 @@ TEST_CASE("consecutive chunks overlap by about `overlap` characters, aligned to 
   check_coverage(text, out);
   for (std::size_t i = 1; i < out.size(); ++i) {
     const std::size_t prev_end = out[i - 1].offset + out[i - 1].text.size();
-    REQUIRE(out[i].offset < prev_end);           // overlaps
-    CHECK(prev_end - out[i].offset <= 20);       // by at most `overlap`
-    CHECK(prev_end - out[i].offset >= 8);        // and not much less (word alignment only)
-    CHECK(text[out[i].offset - 1] == ' ');       // starting on a word
+    REQUIRE(out[i].offset < prev_end);      // overlaps
+    CHECK(prev_end - out[i].offset <= 20);  // by at most `overlap`
+    CHECK(prev_end - out[i].offset >= 8);   // and not much less (word alignment only)
+    CHECK(text[out[i].offset - 1] == ' ');  // starting on a word
   }
 }
 
@@ -151,7 +151,8 @@ TEST_CASE("multi-byte characters at chunk boundaries are never split") {
 }
 
 TEST_CASE("CJK full stops end sentences without a following space") {
-  const std::string text = "\xE4\xB8\x80\xE4\xBA\x8C\xE4\xB8\x89\xE3\x80\x82\xE5\x9B\x9B\xE4\xBA\x94\xE5\x85\xAD";  // 一二三。四五六
+  const std::string text =
+      "\xE4\xB8\x80\xE4\xBA\x8C\xE4\xB8\x89\xE3\x80\x82\xE5\x9B\x9B\xE4\xBA\x94\xE5\x85\xAD";  // 一二三。四五六
   const auto out = rag::split_text(text, {6, 0});
   REQUIRE(out.size() == 2);
   CHECK(out[0].text == "\xE4\xB8\x80\xE4\xBA\x8C\xE4\xB8\x89\xE3\x80\x82");
@@ -188,7 +189,8 @@ TEST_CASE("a long markdown text satisfies the invariants for many option sets") 
   for (int p = 0; p < 12; ++p) {
     text += "## Section " + std::to_string(p) + "\n\n";
     for (int s = 0; s < 5; ++s)
-      text += "Sentence " + std::to_string(s) + " of paragraph " + std::to_string(p) + " talks about spans, traces and \xE2\x80\x9Cquotes\xE2\x80\x9D. ";
+      text += "Sentence " + std::to_string(s) + " of paragraph " + std::to_string(p) +
+              " talks about spans, traces and \xE2\x80\x9Cquotes\xE2\x80\x9D. ";
     text += "\n\n";
   }
   for (std::size_t max : {40u, 100u, 333u, 1000u}) {
@@ -216,6 +218,6 @@ TEST_CASE("the overlap starts at a sentence start when the overlap holds one") {
     CAPTURE(out[i].text);
     const bool sentence_start = out[i].text.rfind("The ", 0) == 0 || out[i].text.rfind("A ", 0) == 0;
     CHECK(sentence_start);
-    CHECK(out[i].offset < out[i - 1].offset + out[i - 1].text.size());           // still overlapping
+    CHECK(out[i].offset < out[i - 1].offset + out[i - 1].text.size());  // still overlapping
   }
 }

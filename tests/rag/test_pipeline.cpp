@@ -370,8 +370,8 @@ TEST_CASE("record then replay: same answers, same sources, same span tree; unrec
   {
     llmtrace_test::fake_ollama fake;
     traced t;
-    auto rec = std::make_shared<llmtrace::http::recording_transport>(std::make_shared<llmtrace::http::curl_transport>(),
-                                                                     file, llmtrace::http::recording_options{"test", false});
+    auto rec = std::make_shared<llmtrace::http::recording_transport>(
+        std::make_shared<llmtrace::http::curl_transport>(), file, llmtrace::http::recording_options{"test", false});
     rag::rag_pipeline p(client_for(fake.base_url(), t, rec), std::make_shared<rag::in_memory_vector_store>(),
                         options_for(t));
     p.ingest(corpus());

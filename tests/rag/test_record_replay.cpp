@@ -135,13 +135,15 @@ TEST_CASE("replay answers matching requests with the recorded bytes and chunk bo
   {
     http::recording_transport rec(inner, f.path);
     http::response r;
-    collect(rec, post("http://127.0.0.1:1/api/chat", R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"), r);
+    collect(rec, post("http://127.0.0.1:1/api/chat", R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"),
+            r);
     (void)rec.send(post("http://127.0.0.1:1/api/embed", R"({"model":"e","input":["x"]})"));
   }
   http::replay_transport replay(f.path);
   CHECK(replay.size() == 2);
   // Another host and port, keys in another order, other spacing, other headers: still a match.
-  http::request req = post("http://other-host:9999/api/chat", R"({ "messages": [ {"content":"hi", "role":"user"} ], "model":"m" })");
+  http::request req =
+      post("http://other-host:9999/api/chat", R"({ "messages": [ {"content":"hi", "role":"user"} ], "model":"m" })");
   req.headers = {{"traceparent", "00-11111111111111111111111111111111-2222222222222222-01"}};
   http::response r;
   const auto got = collect(replay, req, r);
@@ -228,7 +230,8 @@ TEST_CASE("non-2xx streams, transport errors and callback stops replay faithfull
   {
     std::ofstream out(f.path, std::ios::app);
     out << "// a comment line\n";
-    out << R"({"request":{"method":"POST","path":"/down","body":""},"response":{"error":"connect","error_message":"Connection refused","headers":[]}})" << "\n";
+    out << R"({"request":{"method":"POST","path":"/down","body":""},"response":{"error":"connect","error_message":"Connection refused","headers":[]}})"
+        << "\n";
   }
   http::replay_transport replay(f.path);
   http::response r;
@@ -260,7 +263,8 @@ TEST_CASE("a data callback that stops or throws ends the replayed stream as abor
 
 TEST_CASE("bad recordings are reported with the file and line") {
   std::istringstream garbage("{\"llmtrace_recording\":1}\nnot json\n");
-  CHECK_THROWS_WITH_AS(http::replay_transport(garbage, "x.jsonl"), doctest::Contains("x.jsonl:2"), http::recording_error);
+  CHECK_THROWS_WITH_AS(http::replay_transport(garbage, "x.jsonl"), doctest::Contains("x.jsonl:2"),
+                       http::recording_error);
   std::istringstream wrong("{\"something\":\"else\"}\n");
   CHECK_THROWS_AS(http::replay_transport(wrong, "y.jsonl"), http::recording_error);
   CHECK_THROWS_AS(http::replay_transport("/nonexistent/dir/file.jsonl"), http::recording_error);

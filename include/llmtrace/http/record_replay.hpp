@@ -2,15 +2,18 @@
 // then replay it deterministically: tests of LLM code that need no model and give the same answers,
 // timings aside, on every run. Thread-safety: both transports may be used from several threads.
 //
-// Recording: wrap the transport your client uses.
+// Recording: wrap the transport your client uses, run your code once against a real daemon.
 //
-//     auto rec = std::make_shared<llmtrace::http::recording_transport>(llmtrace::http::default_transport(),
-//                                                                      "tests/data/chat.jsonl");
-//     llmtrace::ollama::client ollama({.transport = rec});   // run your code once against a real daemon
+//     auto rec = std::make_shared<llmtrace::http::recording_transport>(
+//         llmtrace::http::default_transport(), "tests/data/chat.jsonl", llmtrace::http::recording_options{"llama3.2 on
+//         my laptop"});
+//     llmtrace::ollama::client_options options;
+//     options.transport = rec;
+//     llmtrace::ollama::client ollama(options);
 //
-// Replaying: the same code with a replay_transport, no daemon needed.
+// Replaying: the same code with a replay_transport; no daemon, no network.
 //
-//     auto replay = std::make_shared<llmtrace::http::replay_transport>("tests/data/chat.jsonl");
+//     options.transport = std::make_shared<llmtrace::http::replay_transport>("tests/data/chat.jsonl");
 //
 // File format (one JSON object per line, UTF-8). The first line is a header,
 //   {"llmtrace_recording":1,"label":"..."}
@@ -119,8 +122,8 @@ inline std::string shorten(std::string_view s, std::size_t max_bytes) {
 }
 
 inline http::error_kind error_kind_from_string(std::string_view s) noexcept {
-  for (auto k : {http::error_kind::resolve, http::error_kind::connect, http::error_kind::timeout, http::error_kind::tls, http::error_kind::aborted,
-                 http::error_kind::send, http::error_kind::receive, http::error_kind::other})
+  for (auto k : {http::error_kind::resolve, http::error_kind::connect, http::error_kind::timeout, http::error_kind::tls,
+                 http::error_kind::aborted, http::error_kind::send, http::error_kind::receive, http::error_kind::other})
     if (http::to_string(k) == s) return k;
   return http::error_kind::none;
 }
@@ -221,12 +224,15 @@ class recording_transport final : public transport {
     }
   }
 
+  /// Sends through the inner transport and records the exchange.
   response send(const request& req) noexcept override {
     response r = inner_->send(req);
     record(req, r, false, {});
     return r;
   }
 
+  /// Streams through the inner transport (the caller sees every piece as it arrives) and records
+  /// the pieces with their boundaries.
   response stream(const request& req, const data_callback& on_data) noexcept override {
     std::vector<std::string> chunks;
     bool cb_ok = true;
@@ -247,6 +253,7 @@ class recording_transport final : public transport {
     std::lock_guard<std::mutex> lk(mu_);
     return count_;
   }
+  /// The recording's file.
   const std::string& path() const noexcept { return path_; }
 
  private:
@@ -297,7 +304,9 @@ class replay_transport final : public transport {
     load(in, name);
   }
 
+  /// The recorded response to `req` (a streamed recording comes back whole), or the miss error.
   response send(const request& req) noexcept override { return answer(req, nullptr); }
+  /// The recorded response to `req`, its chunks passed to `on_data` one by one as recorded.
   response stream(const request& req, const data_callback& on_data) noexcept override { return answer(req, &on_data); }
 
   /// The recording's label (its header line).
@@ -334,7 +343,8 @@ class replay_transport final : public transport {
       if (first == std::string::npos || line.compare(first, 2, "//") == 0) continue;
       auto j = llmtrace::detail::replay::ordered_json::parse(line, nullptr, false);
       if (j.is_discarded() || !j.is_object())
-        throw recording_error("http::replay_transport: " + name + ":" + std::to_string(line_no) + ": not a JSON object");
+        throw recording_error("http::replay_transport: " + name + ":" + std::to_string(line_no) +
+                              ": not a JSON object");
       if (j.contains("llmtrace_recording")) {
         header_seen = true;
         if (j.contains("label") && j["label"].is_string()) label_ = j["label"].get<std::string>();

@@ -36,14 +36,16 @@ struct chunk_options {
 
 /// One piece of a document.
 struct chunk {
-  std::string text;          ///< trimmed of leading and trailing white space; never empty
-  std::size_t offset = 0;    ///< byte offset of `text` in the document
-  std::size_t index = 0;     ///< 0-based position among the document's chunks
+  std::string text;        ///< trimmed of leading and trailing white space; never empty
+  std::size_t offset = 0;  ///< byte offset of `text` in the document
+  std::size_t index = 0;   ///< 0-based position among the document's chunks
 };
 
 namespace detail {
 
-inline bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+inline bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 /// Byte length of the UTF-8 character starting at s[i] (1 for an invalid or truncated sequence, so
 /// every byte belongs to exactly one "character" and a valid sequence is never split).
@@ -140,7 +142,8 @@ class chunker {
   explicit chunker(chunk_options options = {}) : o_(options) {
     if (o_.max_chars == 0) throw std::invalid_argument("rag::chunker: max_chars must be > 0");
     if (o_.overlap >= o_.max_chars) throw std::invalid_argument("rag::chunker: overlap must be < max_chars");
-    if (!(o_.min_fill >= 0.0 && o_.min_fill <= 1.0)) throw std::invalid_argument("rag::chunker: min_fill must be in [0, 1]");
+    if (!(o_.min_fill >= 0.0 && o_.min_fill <= 1.0))
+      throw std::invalid_argument("rag::chunker: min_fill must be in [0, 1]");
   }
 
   const chunk_options& options() const noexcept { return o_; }
@@ -186,7 +189,8 @@ class chunker {
   // The start of the chunk after [pos, cut): `overlap` characters before `cut`, moved forward to the
   // first sentence or paragraph start in that overlap (a single line break is not one: prose is often
   // hard-wrapped), else to the next word start, and always past `pos`.
-  std::size_t next_start(std::string_view text, std::size_t pos, std::size_t cut, std::vector<std::size_t>& starts) const {
+  std::size_t next_start(std::string_view text, std::size_t pos, std::size_t cut,
+                         std::vector<std::size_t>& starts) const {
     if (o_.overlap == 0) return cut;
     detail::char_starts(text, pos, cut, starts);
     const std::size_t chars = starts.size() - 1;

@@ -5,14 +5,14 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
-#include <llmtrace/provider.hpp>
-#include <llmtrace/semconv.hpp>
-#include <llmtrace/span.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/ollama/client.hpp>
 #include <llmtrace/ollama/instrumentation.hpp>
+#include <llmtrace/provider.hpp>
 #include <llmtrace/rag/chunker.hpp>
 #include <llmtrace/rag/vector_store.hpp>
+#include <llmtrace/semconv.hpp>
+#include <llmtrace/span.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -97,8 +97,8 @@ struct answer {
   bool complete = false;               ///< false when the chunk callback stopped the stream
   /// Seconds from the start of query() to the first non-empty answer chunk (negative when none came).
   double time_to_first_chunk = -1;
-  double duration = 0;                 ///< seconds, the whole query
-  std::string trace_id;                ///< hex id of the query's trace (empty when not traced)
+  double duration = 0;   ///< seconds, the whole query
+  std::string trace_id;  ///< hex id of the query's trace (empty when not traced)
 };
 
 /// Receives each piece of the answer as it streams; return false to stop.
@@ -186,8 +186,8 @@ class rag_pipeline {
                                   {{semconv::llmtrace_ingest_document_count, static_cast<std::int64_t>(docs.size())}});
         chunker_.split(docs, [&](const document& d, chunk c) {
           chars += detail::count_chars(c.text);
-          pending.push_back(vector_record{d.id + "#" + std::to_string(c.index), std::move(c.text),
-                                          d.source.empty() ? d.id : d.source, {}});
+          pending.push_back(vector_record{
+              d.id + "#" + std::to_string(c.index), std::move(c.text), d.source.empty() ? d.id : d.source, {}});
         });
         chunk_span.set_attribute(semconv::llmtrace_ingest_chunk_count, static_cast<std::int64_t>(pending.size()));
         chunk_span.set_attribute(semconv::llmtrace_ingest_chunk_chars, static_cast<std::int64_t>(chars));
@@ -236,16 +236,14 @@ class rag_pipeline {
   answer query(std::string_view question, const text_callback& on_text = {}) const {
     const auto t0 = std::chrono::steady_clock::now();
     const ollama::content_capture capture = capture_mode();
-    llmtrace::span root(tracer(), std::string(semconv::op_invoke_workflow) + " " + opts_.workflow_name,
-                        span_kind::internal,
-                        {{semconv::gen_ai_operation_name, semconv::op_invoke_workflow},
-                         {semconv::gen_ai_workflow_name, opts_.workflow_name},
-                         {semconv::llmtrace_workflow_question_length,
-                          static_cast<std::int64_t>(detail::count_chars(question))}});
+    llmtrace::span root(
+        tracer(), std::string(semconv::op_invoke_workflow) + " " + opts_.workflow_name, span_kind::internal,
+        {{semconv::gen_ai_operation_name, semconv::op_invoke_workflow},
+         {semconv::gen_ai_workflow_name, opts_.workflow_name},
+         {semconv::llmtrace_workflow_question_length, static_cast<std::int64_t>(detail::count_chars(question))}});
     if (capture != ollama::content_capture::no_content && root.is_recording()) {
       bool cut = false;
-      root.set_attribute(semconv::llmtrace_workflow_question,
-                         ollama::truncate_text(question, question_limit(), cut));
+      root.set_attribute(semconv::llmtrace_workflow_question, ollama::truncate_text(question, question_limit(), cut));
       if (cut) root.set_attribute(semconv::ollama_content_truncated, true);
     }
     answer out;
@@ -372,9 +370,12 @@ class rag_pipeline {
   }
   bool show_progress() const noexcept {
     switch (opts_.progress) {
-      case progress_mode::always: return true;
-      case progress_mode::never: return false;
-      default: return detail::stderr_is_terminal();
+      case progress_mode::always:
+        return true;
+      case progress_mode::never:
+        return false;
+      default:
+        return detail::stderr_is_terminal();
     }
   }
 

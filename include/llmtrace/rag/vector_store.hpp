@@ -87,8 +87,8 @@ inline float dot(const float* a, const float* b, std::size_t n) noexcept {
   }
   float tail = 0;
   for (; i < n; ++i) tail += a[i] * b[i];
-  return (((s0 + s4) + (s8 + s12)) + ((s1 + s5) + (s9 + s13))) + (((s2 + s6) + (s10 + s14)) + ((s3 + s7) + (s11 + s15))) +
-         tail;
+  return (((s0 + s4) + (s8 + s12)) + ((s1 + s5) + (s9 + s13))) +
+         (((s2 + s6) + (s10 + s14)) + ((s3 + s7) + (s11 + s15))) + tail;
 }
 
 /// Scales `v` to unit length in place; a zero vector stays zero. Returns false for a non-finite value.
@@ -231,7 +231,7 @@ class in_memory_vector_store final : public vector_store {
   std::string name_;
   mutable std::shared_mutex mu_;
   std::size_t dim_;
-  std::vector<float> data_;     // row-major, dim_ floats per entry
+  std::vector<float> data_;  // row-major, dim_ floats per entry
   std::vector<entry> entries_;
 };
 
