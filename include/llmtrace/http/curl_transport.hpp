@@ -205,7 +205,8 @@ namespace http {
 
 /// http::transport over libcurl. Requests borrow an easy handle from an internal pool, so keep-alive
 /// connections are reused across requests and threads. A stream stopped by its callback closes its
-/// connection (the handle is discarded rather than returned to the pool).
+/// connection (the handle is discarded rather than returned to the pool). The read (silence) timeout
+/// is checked on every read and at least once a second, so it fires up to a second after its limit.
 class curl_transport final : public transport {
  public:
   explicit curl_transport(curl_transport_options options = {}) noexcept : options_(options) {}

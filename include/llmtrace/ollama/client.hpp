@@ -46,7 +46,8 @@ struct client_options {
   /// OLLAMA_HOST (default http://127.0.0.1:11434). See parse_host for the rules.
   std::string host;
   std::chrono::milliseconds connect_timeout{10000};
-  /// Longest silence while waiting for bytes (a cold load sends nothing for seconds); 0: none.
+  /// Longest silence while waiting for bytes (a cold load sends nothing for seconds; a non-streamed
+  /// call sends nothing until the whole answer is ready); 0: none. Enforced to about a second.
   std::chrono::milliseconds read_timeout{0};
   /// Whole-call limit; 0: none (a long generation may take minutes).
   std::chrono::milliseconds timeout{0};
@@ -152,8 +153,7 @@ class call_recorder {
   std::int64_t now() const noexcept { return provider_ ? provider_->now() : 0; }
 
   /// Request options mapped to gen_ai.request.* (chat and generate).
-  template <typename Request>
-  void request(const Request& r) noexcept {
+  void request(const inference_settings& r) noexcept {
     if (!recording()) return;
     const options& o = r.options;
     if (o.temperature) span_.set_attribute(semconv::gen_ai_request_temperature, *o.temperature);

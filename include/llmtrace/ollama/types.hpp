@@ -188,25 +188,30 @@ class think_option {
 // Requests
 // ---------------------------------------------------------------------------------------------
 
-/// POST /api/chat. `stream` is not a field: the client sends it according to the overload called.
-struct chat_request {
-  std::string model;
-  std::vector<message> messages;  ///< empty: load the model (keep_alive 0: unload it)
-  std::vector<tool> tools;
+/// The settings /api/chat and /api/generate share.
+struct inference_settings {
   std::optional<format_option> format;
   ollama::options options;
   std::optional<keep_alive_value> keep_alive;
   std::optional<think_option> think;
   std::optional<bool> truncate, shift, logprobs;
   std::optional<std::int64_t> top_logprobs;
-  /// Extra top-level fields, sent as given (for fields this version does not know).
+  /// Extra top-level fields, sent as given (for fields this version does not know); they override
+  /// fields of the same name.
   json extra = json::object();
   /// Recorded as gen_ai.conversation.id when set; never sent to the server.
   std::string conversation_id;
 };
 
+/// POST /api/chat. `stream` is not a field: the client sends it according to the overload called.
+struct chat_request : inference_settings {
+  std::string model;
+  std::vector<message> messages;  ///< empty: load the model (keep_alive 0: unload it)
+  std::vector<tool> tools;
+};
+
 /// POST /api/generate.
-struct generate_request {
+struct generate_request : inference_settings {
   std::string model;
   std::string prompt;  ///< empty: load the model (keep_alive 0: unload it)
   std::string suffix;
@@ -215,14 +220,6 @@ struct generate_request {
   std::vector<std::int64_t> context;      ///< deprecated token context from an earlier response
   std::vector<std::string> images;        ///< base64
   std::optional<bool> raw;
-  std::optional<format_option> format;
-  ollama::options options;
-  std::optional<keep_alive_value> keep_alive;
-  std::optional<think_option> think;
-  std::optional<bool> truncate, shift, logprobs;
-  std::optional<std::int64_t> top_logprobs;
-  json extra = json::object();
-  std::string conversation_id;  ///< recorded only, never sent
 };
 
 /// POST /api/embed: one vector per input string.
@@ -540,8 +537,7 @@ inline json encode_tool(const tool& t) {
 }
 
 /// Fields chat and generate share, after the endpoint-specific ones.
-template <typename Request>
-void encode_common(json& o, const Request& r, bool stream) {
+inline void encode_common(json& o, const inference_settings& r, bool stream) {
   o["stream"] = stream;
   if (r.format) o["format"] = r.format->value();
   if (!r.options.empty()) o["options"] = r.options.to_json();
