@@ -160,6 +160,12 @@ std::string one_line(std::string s, std::size_t max_chars) {
   return out.size() < s.size() ? out + "..." : out;
 }
 
+/// `path` relative to the checkout when it lies inside it (shorter to read).
+std::string shown_path(const std::string& path, const std::string& root) {
+  const std::string prefix = root + "/";
+  return path.compare(0, prefix.size(), prefix) == 0 ? path.substr(prefix.size()) : path;
+}
+
 const char* dim(bool on) { return on ? "\x1b[2m" : ""; }
 const char* bold(bool on) { return on ? "\x1b[1m" : ""; }
 const char* reset(bool on) { return on ? "\x1b[0m" : ""; }

@@ -74,6 +74,30 @@ ol::client client_for(const std::string& base_url, traced& t, std::shared_ptr<ll
   return ol::client(std::move(o));
 }
 
+/// The fake daemon, a traced provider, a store named `store_name` and a pipeline over libcurl.
+struct live_pipeline {
+  llmtrace_test::fake_ollama fake;
+  traced t;
+  std::shared_ptr<rag::in_memory_vector_store> store;
+  rag::rag_pipeline p;
+  explicit live_pipeline(std::string store_name = "in_memory",
+                         ol::content_capture capture = ol::content_capture::no_content,
+                         std::size_t max_question_chars = 1000)
+      : store(std::make_shared<rag::in_memory_vector_store>(std::move(store_name))),
+        p(client_for(fake.base_url(), t, std::make_shared<llmtrace::http::curl_transport>(), capture), store,
+          with_question_limit(options_for(t, capture), max_question_chars)) {}
+  /// Ingests the corpus and forgets its spans.
+  live_pipeline& ingested() {
+    p.ingest(corpus());
+    t.spans->clear();
+    return *this;
+  }
+  static rag::pipeline_options with_question_limit(rag::pipeline_options o, std::size_t n) {
+    o.max_question_chars = n;
+    return o;
+  }
+};
+
 const span_data& only(const std::vector<span_data>& spans, std::string_view name) {
   const span_data* found = nullptr;
   int n = 0;
@@ -124,11 +148,8 @@ double double_attr(const span_data& s, std::string_view key) {
 }  // namespace
 
 TEST_CASE("ingest: chunks, batches and tokens in one trace of its own") {
-  llmtrace_test::fake_ollama fake;
-  traced t;
-  auto store = std::make_shared<rag::in_memory_vector_store>("docs");
-  rag::rag_pipeline p(client_for(fake.base_url(), t, std::make_shared<llmtrace::http::curl_transport>()), store,
-                      options_for(t));
+  live_pipeline lp("docs");
+  auto& [fake, t, store, p] = lp;
   const auto r = p.ingest(corpus());
   CHECK(r.documents == 3);
   CHECK(r.chunks >= 5);
@@ -168,13 +189,8 @@ TEST_CASE("ingest: chunks, batches and tokens in one trace of its own") {
 }
 
 TEST_CASE("query: one trace with embeddings, retrieval and chat (with its phases) under the workflow") {
-  llmtrace_test::fake_ollama fake;
-  traced t;
-  auto store = std::make_shared<rag::in_memory_vector_store>("docs");
-  rag::rag_pipeline p(client_for(fake.base_url(), t, std::make_shared<llmtrace::http::curl_transport>()), store,
-                      options_for(t));
-  p.ingest(corpus());
-  t.spans->clear();
+  live_pipeline lp("docs");
+  auto& [fake, t, store, p] = lp.ingested();
 
   std::string streamed;
   const std::string question = "Which yellow fruit is rich in potassium?";
@@ -270,16 +286,8 @@ TEST_CASE("query: one trace with embeddings, retrieval and chat (with its phases
 }
 
 TEST_CASE("content capture adds the question, the retrieval query and documents") {
-  llmtrace_test::fake_ollama fake;
-  traced t;
-  auto store = std::make_shared<rag::in_memory_vector_store>();
-  const auto mode = ol::content_capture::span_only;
-  auto opts = options_for(t, mode);
-  opts.max_question_chars = 20;
-  rag::rag_pipeline p(client_for(fake.base_url(), t, std::make_shared<llmtrace::http::curl_transport>(), mode), store,
-                      opts);
-  p.ingest(corpus());
-  t.spans->clear();
+  live_pipeline lp("in_memory", ol::content_capture::span_only, 20);
+  auto& [fake, t, store, p] = lp.ingested();
   const std::string question = "Where do container ships carry their steel boxes?";
   const auto a = p.query(question);
   const auto spans = t.spans->spans();
@@ -298,12 +306,8 @@ TEST_CASE("content capture adds the question, the retrieval query and documents"
 }
 
 TEST_CASE("a failing chat marks the workflow span failed and throws ollama::error") {
-  llmtrace_test::fake_ollama fake;
-  traced t;
-  rag::rag_pipeline p(client_for(fake.base_url(), t, std::make_shared<llmtrace::http::curl_transport>()),
-                      std::make_shared<rag::in_memory_vector_store>(), options_for(t));
-  p.ingest(corpus());
-  t.spans->clear();
+  live_pipeline lp;
+  auto& [fake, t, store, p] = lp.ingested();
   fake.fail_next(404, "model 'llama3.2' not found", 1, "/api/chat");
   CHECK_THROWS_AS(p.query("What is the sun?"), ol::error);
   const auto spans = t.spans->spans();
@@ -317,11 +321,8 @@ TEST_CASE("a failing chat marks the workflow span failed and throws ollama::erro
 }
 
 TEST_CASE("a text callback that returns false stops the answer early") {
-  llmtrace_test::fake_ollama fake;
-  traced t;
-  rag::rag_pipeline p(client_for(fake.base_url(), t, std::make_shared<llmtrace::http::curl_transport>()),
-                      std::make_shared<rag::in_memory_vector_store>(), options_for(t));
-  p.ingest(corpus());
+  live_pipeline lp;
+  auto& p = lp.ingested().p;
   int pieces = 0;
   const auto a = p.query("Tell me about stars", [&](std::string_view) { return ++pieces < 2; });
   CHECK(pieces == 2);
@@ -330,10 +331,8 @@ TEST_CASE("a text callback that returns false stops the answer early") {
 }
 
 TEST_CASE("the pipeline nests under the caller's current span and works on an empty store") {
-  llmtrace_test::fake_ollama fake;
-  traced t;
-  rag::rag_pipeline p(client_for(fake.base_url(), t, std::make_shared<llmtrace::http::curl_transport>()),
-                      std::make_shared<rag::in_memory_vector_store>(), options_for(t));
+  live_pipeline lp;
+  auto& [fake, t, store, p] = lp;
   llmtrace::span_context parent;
   {
     llmtrace::span request(t.rag_tracer(), "handle_request", llmtrace::span_kind::server);
