@@ -320,7 +320,7 @@ int main(int argc, char** argv) {
         "%sllmtrace demo: %s; replaying the bundled recording %s (recorded from llmtrace's test fake "
         "Ollama, not a real model).%s\n",
         dim(c), cfg.force_replay ? "--replay given" : ("no Ollama answered at " + probe.base_url()).c_str(),
-        cfg.recording.c_str(), reset(c));
+        shown_path(cfg.recording, cfg.source_dir).c_str(), reset(c));
     if (!known_question) {
       std::printf(
           "%sThe recording cannot answer \"%s\"; asking its question \"%s\" instead (start Ollama to ask "
