@@ -158,14 +158,16 @@ void run_chat(benchmark::State& state, bool traced, bool streaming, std::shared_
       benchmark::DoNotOptimize(r.done);
     }
   }
-  state.counters["allocs"] = static_cast<double>(bench::allocations() - allocs_before) /
-                             static_cast<double>(state.iterations());
+  state.counters["allocs"] =
+      static_cast<double>(bench::allocations() - allocs_before) / static_cast<double>(state.iterations());
 }
 
 // ---- against the fake daemon over HTTP ----
 void chat_fake_untraced(benchmark::State& s) { run_chat(s, false, false, std::make_shared<http::curl_transport>()); }
 void chat_fake_traced(benchmark::State& s) { run_chat(s, true, false, std::make_shared<http::curl_transport>()); }
-void chat_stream_fake_untraced(benchmark::State& s) { run_chat(s, false, true, std::make_shared<http::curl_transport>()); }
+void chat_stream_fake_untraced(benchmark::State& s) {
+  run_chat(s, false, true, std::make_shared<http::curl_transport>());
+}
 void chat_stream_fake_traced(benchmark::State& s) { run_chat(s, true, true, std::make_shared<http::curl_transport>()); }
 BENCHMARK(chat_fake_untraced)->UseRealTime();
 BENCHMARK(chat_fake_traced)->UseRealTime();
@@ -243,15 +245,26 @@ BENCHMARK(chat_stream_canned_traced);
 const std::string& stream_bytes() {
   static const std::string s = [] {
     std::string out;
-    const char* words[] = {" The", " sky", " appears", " blue", " because", " of", " Rayleigh", " scattering",
-                           " \xE6\x97\xA5\xE6\x9C\xAC", " \xF0\x9F\x9A\x80"};
+    const char* words[] = {" The",
+                           " sky",
+                           " appears",
+                           " blue",
+                           " because",
+                           " of",
+                           " Rayleigh",
+                           " scattering",
+                           " \xE6\x97\xA5\xE6\x9C\xAC",
+                           " \xF0\x9F\x9A\x80"};
     for (int i = 0; i < 300; ++i)
-      out += std::string(R"({"model":"llama3.2","created_at":"2025-07-07T20:22:19.19314Z","message":{"role":"assistant","content":")") +
-             words[i % 10] + R"("},"done":false})" + "\n";
-    out += R"({"model":"llama3.2","created_at":"2025-07-07T20:22:19.19314Z","message":{"role":"assistant","content":""},)"
-           R"("done":true,"done_reason":"stop","total_duration":10706818083,"load_duration":6338219291,)"
-           R"("prompt_eval_count":26,"prompt_eval_duration":130079000,"eval_count":300,"eval_duration":4232710000})"
-           "\n";
+      out +=
+          std::string(
+              R"({"model":"llama3.2","created_at":"2025-07-07T20:22:19.19314Z","message":{"role":"assistant","content":")") +
+          words[i % 10] + R"("},"done":false})" + "\n";
+    out +=
+        R"({"model":"llama3.2","created_at":"2025-07-07T20:22:19.19314Z","message":{"role":"assistant","content":""},)"
+        R"("done":true,"done_reason":"stop","total_duration":10706818083,"load_duration":6338219291,)"
+        R"("prompt_eval_count":26,"prompt_eval_duration":130079000,"eval_count":300,"eval_duration":4232710000})"
+        "\n";
     return out;
   }();
   return s;

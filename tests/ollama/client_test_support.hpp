@@ -44,10 +44,9 @@ inline ol::generate_request gen_req(std::string model, std::string prompt) {
 }
 
 inline ol::tool weather_tool() {
-  return ol::tool::make_function("get_weather", "Get the weather for a city",
-                                 ol::json{{"type", "object"},
-                                          {"properties", {{"city", {{"type", "string"}}}}},
-                                          {"required", {"city"}}});
+  return ol::tool::make_function(
+      "get_weather", "Get the weather for a city",
+      ol::json{{"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}, {"required", {"city"}}});
 }
 
 /// The last request the fake received for `path`.

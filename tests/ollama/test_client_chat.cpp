@@ -69,7 +69,8 @@ TEST_CASE("every framing gives the same answer: byte by byte, merged lines, rand
   fake_ollama fake;
   fake.set_reply("llama3.2", fake_ollama::unicode_reply());
   const auto c = make_client(fake);
-  for (auto mode : {stream_mode::normal, stream_mode::split_bytes, stream_mode::merge_lines, stream_mode::random_splits}) {
+  for (auto mode :
+       {stream_mode::normal, stream_mode::split_bytes, stream_mode::merge_lines, stream_mode::random_splits}) {
     for (std::uint64_t seed : {1u, 7u, 99u}) {
       CAPTURE(static_cast<int>(mode));
       CAPTURE(seed);
@@ -140,8 +141,8 @@ TEST_CASE("tool calls: arguments are objects, calls arrive in a done:false chunk
   // Several calls in one array.
   fake.set_parallel_tool_calls(true);
   auto two = req;
-  two.tools.push_back(ol::tool::make_function("get_time", "Local time",
-                                              json{{"type", "object"}, {"properties", {{"zone", {{"type", "string"}}}}}}));
+  two.tools.push_back(ol::tool::make_function(
+      "get_time", "Local time", json{{"type", "object"}, {"properties", {{"zone", {{"type", "string"}}}}}}));
   const auto r2 = c.chat(two);
   REQUIRE(r2.message.tool_calls.size() == 2);
   CHECK(r2.message.tool_calls[1].function.name == "get_time");
@@ -257,8 +258,9 @@ TEST_CASE("a callback that throws stops the stream; the exception reaches the ca
   fake_ollama fake;
   const auto c = make_client(fake);
   fake.set_next_mode(stream_mode::hang_after_chunks, 3);
-  CHECK_THROWS_AS(c.chat(chat_req("llama3.2", "x"), [](const ol::chat_response&) -> bool { throw std::logic_error("app bug"); }),
-                  std::logic_error);
+  CHECK_THROWS_AS(
+      c.chat(chat_req("llama3.2", "x"), [](const ol::chat_response&) -> bool { throw std::logic_error("app bug"); }),
+      std::logic_error);
   CHECK(fake.wait_for_disconnects(1, 10s));
 }
 
@@ -285,7 +287,8 @@ TEST_CASE("one client serves several threads at once; each thread's spans nest u
     threads.emplace_back([&, t] {
       llmtrace::span worker("worker " + std::to_string(t));
       for (int i = 0; i < 5; ++i) {
-        const auto r = c.chat(chat_req("llama3.2", "thread " + std::to_string(t)), [](const ol::chat_response&) { return true; });
+        const auto r =
+            c.chat(chat_req("llama3.2", "thread " + std::to_string(t)), [](const ol::chat_response&) { return true; });
         if (r.done && r.message.content.find("thread " + std::to_string(t)) != std::string::npos) ++ok;
       }
     });

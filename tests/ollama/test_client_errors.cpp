@@ -27,7 +27,6 @@ ol::error expect_error(const std::function<void()>& f) {
   return ol::error(ol::error_reason::invalid_request, "", 0, 0, http::error_kind::none, "");
 }
 
-
 void check_error_span(const tracing& tr, const std::string& name, const std::string& type, const std::string& message) {
   const auto s = tr.one(name);
   CHECK(s.status == llmtrace::status_code::error);
@@ -268,7 +267,8 @@ TEST_CASE("EOF without done:true is an error with the partial content (tricky ca
   fake.set_reply("llama3.2", "alpha beta gamma delta");
   const auto c = make_client(fake);
   fake.set_next_mode(stream_mode::eof_without_done, 3);
-  const auto e = expect_error([&] { (void)c.chat(chat_req("llama3.2", "hi"), [](const ol::chat_response&) { return true; }); });
+  const auto e =
+      expect_error([&] { (void)c.chat(chat_req("llama3.2", "hi"), [](const ol::chat_response&) { return true; }); });
   CHECK(e.reason() == ol::error_reason::incomplete_stream);
   CHECK(e.status() == -1);
   CHECK(e.partial_content() == "alpha beta gamma");
@@ -288,7 +288,8 @@ TEST_CASE("a connection dropped mid-stream is a receive error that keeps the par
   fake.set_reply("llama3.2", "alpha beta gamma delta");
   const auto c = make_client(fake);
   fake.set_next_mode(stream_mode::drop_after_chunks, 2);
-  const auto e = expect_error([&] { (void)c.chat(chat_req("llama3.2", "hi"), [](const ol::chat_response&) { return true; }); });
+  const auto e =
+      expect_error([&] { (void)c.chat(chat_req("llama3.2", "hi"), [](const ol::chat_response&) { return true; }); });
   CHECK(e.reason() == ol::error_reason::transport);
   CHECK(e.transport() == http::error_kind::receive);
   CHECK(e.error_type() == "receive");
@@ -353,8 +354,9 @@ TEST_CASE("a user callback exception is recorded with its own type") {
   tracing tr;
   fake_ollama fake;
   const auto c = make_client(fake);
-  CHECK_THROWS_AS(c.chat(chat_req("llama3.2", "x"), [](const ol::chat_response&) -> bool { throw std::out_of_range("bad index"); }),
-                  std::out_of_range);
+  CHECK_THROWS_AS(
+      c.chat(chat_req("llama3.2", "x"), [](const ol::chat_response&) -> bool { throw std::out_of_range("bad index"); }),
+      std::out_of_range);
   const auto s = tr.one("chat llama3.2");
   CHECK(str(s, semconv::error_type) == "std::out_of_range");
   CHECK(s.status_message == "bad index");

@@ -90,8 +90,8 @@ TEST_CASE("generate with thinking and a JSON-schema format") {
   CHECK_FALSE(r.response.empty());
 
   auto structured = gen_req("llama3.2", "Describe Tokyo");
-  structured.format = ol::format_option::schema(
-      ol::json{{"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}});
+  structured.format =
+      ol::format_option::schema(ol::json{{"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}});
   const auto s = c.generate(structured);
   const auto parsed = ol::json::parse(s.response);
   CHECK(parsed["city"] == "Tokyo");

@@ -103,7 +103,8 @@ TEST_CASE("chat span: start attributes, request options, response, usage and Oll
   CHECK(int_of(s, semconv::gen_ai_usage_output_tokens) == *r.metrics.eval_count);
   CHECK(int_of(s, semconv::ollama_eval_count) == *r.metrics.eval_count);
   CHECK(int_of(s, semconv::ollama_prompt_eval_count) == *r.metrics.prompt_eval_count);
-  CHECK(dbl(s, semconv::ollama_total_duration) == doctest::Approx(static_cast<double>(*r.metrics.total_duration) / 1e9));
+  CHECK(dbl(s, semconv::ollama_total_duration) ==
+        doctest::Approx(static_cast<double>(*r.metrics.total_duration) / 1e9));
   CHECK(dbl(s, semconv::ollama_load_duration) == doctest::Approx(static_cast<double>(*r.metrics.load_duration) / 1e9));
   CHECK(dbl(s, semconv::ollama_eval_duration) == doctest::Approx(static_cast<double>(*r.metrics.eval_duration) / 1e9));
   CHECK(dbl(s, semconv::ollama_prompt_eval_duration) ==
@@ -111,7 +112,8 @@ TEST_CASE("chat span: start attributes, request options, response, usage and Oll
   CHECK(dbl(s, semconv::ollama_tokens_per_second) == doctest::Approx(*r.metrics.tokens_per_second()));
   CHECK(dbl(s, semconv::ollama_prompt_tokens_per_second) == doctest::Approx(*r.metrics.prompt_tokens_per_second()));
   const double overhead = dbl(s, semconv::ollama_client_overhead);
-  CHECK(overhead == doctest::Approx(static_cast<double>(s.duration_ns() - *r.metrics.total_duration) / 1e9).epsilon(1e-6));
+  CHECK(overhead ==
+        doctest::Approx(static_cast<double>(s.duration_ns() - *r.metrics.total_duration) / 1e9).epsilon(1e-6));
   CHECK_FALSE(boolean(s, semconv::ollama_cold_start));
   CHECK_FALSE(has(s, semconv::ollama_chunk_count));
   CHECK(s.status == llmtrace::status_code::unset);
@@ -218,8 +220,8 @@ TEST_CASE("content capture: SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT, NO_CONTENT") 
   req.messages.insert(req.messages.begin(), ol::message::system("You are a weather bot."));
   req.tools.push_back(weather_tool());
 
-  for (auto mode : {ol::content_capture::span_only, ol::content_capture::event_only, ol::content_capture::span_and_event,
-                    ol::content_capture::no_content}) {
+  for (auto mode : {ol::content_capture::span_only, ol::content_capture::event_only,
+                    ol::content_capture::span_and_event, ol::content_capture::no_content}) {
     CAPTURE(static_cast<int>(mode));
     tracing tr;
     ol::client_options o;

@@ -128,7 +128,6 @@ class test_server {
   int disconnects_ = 0;
 };
 
-
 http::request make_request(std::string method, std::string url) {
   http::request r;
   r.method = std::move(method);
@@ -236,9 +235,8 @@ TEST_CASE("stream: returning false aborts the transfer and closes the connection
   CHECK(server.wait_for_disconnects(1, 8s));
 
   // A callback that throws stops the transfer the same way; nothing escapes.
-  const auto r2 = t.stream(make_request("GET", server.url("/endless")), [&](std::string_view) -> bool {
-    throw std::runtime_error("boom");
-  });
+  const auto r2 = t.stream(make_request("GET", server.url("/endless")),
+                           [&](std::string_view) -> bool { throw std::runtime_error("boom"); });
   CHECK(r2.error == http::error_kind::aborted);
   CHECK(server.wait_for_disconnects(2, 8s));
 

@@ -83,10 +83,11 @@ TEST_CASE("input, output, system and tool JSON follow the conventions' shapes") 
   bool cut = false;
   const json in = json::parse(ol::input_messages_json(msgs, 1u << 30, cut));
   CHECK_FALSE(cut);
-  CHECK(in.dump() ==
-        R"([{"role":"user","parts":[{"type":"text","content":"Weather in Tokyo?"}]},)"
-        R"({"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"city":"Tokyo"}}]},)"
-        R"({"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":"sunny"}]}])");
+  CHECK(
+      in.dump() ==
+      R"([{"role":"user","parts":[{"type":"text","content":"Weather in Tokyo?"}]},)"
+      R"({"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"city":"Tokyo"}}]},)"
+      R"({"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":"sunny"}]}])");
 
   CHECK(ol::system_instructions_json({"Be brief."}, 1000, cut) == R"([{"type":"text","content":"Be brief."}])");
   CHECK(ol::system_instructions_json({}, 1000, cut).empty());
@@ -120,12 +121,13 @@ TEST_CASE("truncation: per message, valid JSON and UTF-8, within the limit, mark
     CHECK(cut);
     CHECK(chars(out) <= limit);
     CHECK(llmtrace::detail::is_valid_utf8(out));
-    const json j = json::parse(out);  // valid JSON
-    REQUIRE(j.size() == 3);            // every message kept, in order
+    const json j = json::parse(out);                         // valid JSON
+    REQUIRE(j.size() == 3);                                  // every message kept, in order
     CHECK(j[0]["parts"][0]["content"] == "short question");  // short texts stay whole
     const std::string second = j[1]["parts"][0]["content"];
     CHECK(second.size() < long_text.size());
-    CHECK(second.find(std::string(semconv::ollama_truncation_marker)) == second.size() - semconv::ollama_truncation_marker.size());
+    CHECK(second.find(std::string(semconv::ollama_truncation_marker)) ==
+          second.size() - semconv::ollama_truncation_marker.size());
     CHECK(j[2]["role"] == "user");
   }
 

@@ -46,8 +46,9 @@ TEST_CASE("chat request: every field, in Ollama's key order") {
   CHECK(j["messages"].size() == 4);
   CHECK(j["messages"][1]["images"][0] == "iVBORw==");
   const json& a = j["messages"][2];
-  CHECK(a.dump() ==
-        R"({"role":"assistant","content":"","thinking":"hmm","tool_calls":[{"id":"call_ab12cd34","function":{"index":0,"name":"get_weather","arguments":{"city":"Tokyo"}}}]})");
+  CHECK(
+      a.dump() ==
+      R"({"role":"assistant","content":"","thinking":"hmm","tool_calls":[{"id":"call_ab12cd34","function":{"index":0,"name":"get_weather","arguments":{"city":"Tokyo"}}}]})");
   CHECK(j["messages"][3].dump() ==
         R"({"role":"tool","content":"sunny","tool_name":"get_weather","tool_call_id":"call_ab12cd34"})");
   CHECK(j["tools"][0]["type"] == "function");
@@ -123,8 +124,9 @@ TEST_CASE("generate, embed, embeddings and show requests") {
   g.raw = false;
   g.format = ol::format_option::schema(json{{"type", "object"}});
   const json j = json::parse(ol::encode(g, true));
-  CHECK(j.dump() ==
-        R"({"model":"llama3.2","prompt":"Why?","suffix":"end","system":"sys","template":"{{ .Prompt }}","context":[1,2,3],"raw":false,"stream":true,"format":{"type":"object"}})");
+  CHECK(
+      j.dump() ==
+      R"({"model":"llama3.2","prompt":"Why?","suffix":"end","system":"sys","template":"{{ .Prompt }}","context":[1,2,3],"raw":false,"stream":true,"format":{"type":"object"}})");
 
   ol::embed_request e;
   e.model = "nomic-embed-text";
@@ -172,11 +174,12 @@ TEST_CASE("chat chunks decode leniently: metrics only on the final chunk (tricky
 
 TEST_CASE("tool calls, thinking and unusual shapes") {
   ol::chat_response r;
-  ol::decode(json::parse(R"({"model":"m","message":{"role":"assistant","content":"","thinking":"I should call",)"
-                         R"("tool_calls":[{"id":"call_ab12cd34","function":{"index":0,"name":"get_weather",)"
-                         R"("arguments":{"z":1,"city":"Tokyo"}}},{"function":{"name":"old","arguments":"{\"q\":2}"}}]},)"
-                         R"("done":false})"),
-             r);
+  ol::decode(
+      json::parse(R"({"model":"m","message":{"role":"assistant","content":"","thinking":"I should call",)"
+                  R"("tool_calls":[{"id":"call_ab12cd34","function":{"index":0,"name":"get_weather",)"
+                  R"("arguments":{"z":1,"city":"Tokyo"}}},{"function":{"name":"old","arguments":"{\"q\":2}"}}]},)"
+                  R"("done":false})"),
+      r);
   REQUIRE(r.message.tool_calls.size() == 2);
   CHECK(r.message.thinking == "I should call");
   CHECK(r.message.tool_calls[0].id == "call_ab12cd34");
@@ -198,13 +201,14 @@ TEST_CASE("generate, embed, embeddings, tags, ps and show responses") {
   ol::decode(json::parse(R"({"model":"m","response":"","done":true,"done_reason":"load"})"), g);
   CHECK(g.done_reason == "load");
   CHECK(g.context.empty());
-  ol::decode(json::parse(R"({"model":"m","response":"Hi","thinking":"t","done":true,"context":[1,2,3],"eval_count":2})"),
-             g);
+  ol::decode(
+      json::parse(R"({"model":"m","response":"Hi","thinking":"t","done":true,"context":[1,2,3],"eval_count":2})"), g);
   CHECK(g.context == std::vector<std::int64_t>{1, 2, 3});
 
   ol::embed_response e;
-  ol::decode(json::parse(R"({"model":"all-minilm","embeddings":[[0.6,0.8],[1,0]],"total_duration":5,"prompt_eval_count":4})"),
-             e);
+  ol::decode(
+      json::parse(R"({"model":"all-minilm","embeddings":[[0.6,0.8],[1,0]],"total_duration":5,"prompt_eval_count":4})"),
+      e);
   REQUIRE(e.embeddings.size() == 2);
   CHECK(e.embeddings[0][1] == doctest::Approx(0.8f));
   CHECK(*e.metrics.prompt_eval_count == 4);
@@ -218,10 +222,12 @@ TEST_CASE("generate, embed, embeddings, tags, ps and show responses") {
   CHECK(legacy.embedding == std::vector<double>{3.5, -1.25});
 
   ol::list_response tags;
-  ol::decode(json::parse(R"({"models":[{"name":"llama3.2:latest","model":"llama3.2:latest","modified_at":"2025-06-01T10:20:30.1-07:00",)"
-                         R"("size":2019393189,"digest":"abc","details":{"parent_model":"","format":"gguf","family":"llama",)"
-                         R"("families":["llama"],"parameter_size":"3.2B","quantization_level":"Q4_K_M"},"capabilities":["completion","tools"]}]})"),
-             tags);
+  ol::decode(
+      json::parse(
+          R"({"models":[{"name":"llama3.2:latest","model":"llama3.2:latest","modified_at":"2025-06-01T10:20:30.1-07:00",)"
+          R"("size":2019393189,"digest":"abc","details":{"parent_model":"","format":"gguf","family":"llama",)"
+          R"("families":["llama"],"parameter_size":"3.2B","quantization_level":"Q4_K_M"},"capabilities":["completion","tools"]}]})"),
+      tags);
   REQUIRE(tags.models.size() == 1);
   CHECK(tags.models[0].name == "llama3.2:latest");
   CHECK(tags.models[0].size == 2019393189);
@@ -229,14 +235,18 @@ TEST_CASE("generate, embed, embeddings, tags, ps and show responses") {
   CHECK(tags.models[0].capabilities.size() == 2);
 
   ol::ps_response ps;
-  ol::decode(json::parse(R"({"models":[{"name":"a","model":"a","size":1,"expires_at":"2025-01-01T00:00:00Z","size_vram":1,"context_length":4096}]})"),
-             ps);
+  ol::decode(
+      json::parse(
+          R"({"models":[{"name":"a","model":"a","size":1,"expires_at":"2025-01-01T00:00:00Z","size_vram":1,"context_length":4096}]})"),
+      ps);
   REQUIRE(ps.models.size() == 1);
   CHECK(ps.models[0].context_length == 4096);
 
   ol::show_response show;
-  ol::decode(json::parse(R"({"license":"L","template":"T","model_info":{"general.architecture":"llama"},"capabilities":["completion"]})"),
-             show);
+  ol::decode(
+      json::parse(
+          R"({"license":"L","template":"T","model_info":{"general.architecture":"llama"},"capabilities":["completion"]})"),
+      show);
   CHECK(show.template_text == "T");
   CHECK(show.model_info["general.architecture"] == "llama");
 }

@@ -65,11 +65,15 @@ inline bool is_loopback_host(std::string_view host) noexcept {
 /// Maps a libcurl result to the transport's error kinds.
 inline http::error_kind classify_curl_error(CURLcode rc) noexcept {
   switch (rc) {
-    case CURLE_OK: return http::error_kind::none;
+    case CURLE_OK:
+      return http::error_kind::none;
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY: return http::error_kind::resolve;
-    case CURLE_COULDNT_CONNECT: return http::error_kind::connect;
-    case CURLE_OPERATION_TIMEDOUT: return http::error_kind::timeout;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return http::error_kind::resolve;
+    case CURLE_COULDNT_CONNECT:
+      return http::error_kind::connect;
+    case CURLE_OPERATION_TIMEDOUT:
+      return http::error_kind::timeout;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
@@ -84,18 +88,23 @@ inline http::error_kind classify_curl_error(CURLcode rc) noexcept {
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_CLIENTCERT: return http::error_kind::tls;
+    case CURLE_SSL_CLIENTCERT:
+      return http::error_kind::tls;
     case CURLE_WRITE_ERROR:
-    case CURLE_ABORTED_BY_CALLBACK: return http::error_kind::aborted;
+    case CURLE_ABORTED_BY_CALLBACK:
+      return http::error_kind::aborted;
     case CURLE_SEND_ERROR:
-    case CURLE_READ_ERROR: return http::error_kind::send;
+    case CURLE_READ_ERROR:
+      return http::error_kind::send;
     case CURLE_RECV_ERROR:
     case CURLE_PARTIAL_FILE:
     case CURLE_GOT_NOTHING:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
-    case CURLE_WEIRD_SERVER_REPLY: return http::error_kind::receive;
-    default: return http::error_kind::other;
+    case CURLE_WEIRD_SERVER_REPLY:
+      return http::error_kind::receive;
+    default:
+      return http::error_kind::other;
   }
 }
 
@@ -133,8 +142,8 @@ inline std::size_t curl_on_header(char* data, std::size_t size, std::size_t coun
     }
     const auto colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) return n;
-    t->resp->headers.push_back(http::header{std::string(line.substr(0, colon)),
-                                      std::string(trim(line.substr(colon + 1)))});
+    t->resp->headers.push_back(
+        http::header{std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1)))});
   } catch (...) {
     return 0;  // out of memory: fail the transfer
   }
@@ -217,9 +226,7 @@ class curl_transport final : public transport {
   curl_transport& operator=(const curl_transport&) = delete;
 
   response send(const request& req) noexcept override { return perform(req, nullptr); }
-  response stream(const request& req, const data_callback& on_data) noexcept override {
-    return perform(req, &on_data);
-  }
+  response stream(const request& req, const data_callback& on_data) noexcept override { return perform(req, &on_data); }
 
   /// Idle handles currently pooled (for tests and diagnostics).
   std::size_t idle_handles() const noexcept {
@@ -347,7 +354,8 @@ class curl_transport final : public transport {
       }
       rc = curl_easy_perform(h);
       long code = 0;
-      if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code > 0) resp.status = static_cast<int>(code);
+      if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code > 0)
+        resp.status = static_cast<int>(code);
     }
     if (rc != CURLE_OK) {
       resp.error = detail::classify_curl_error(rc);

@@ -7,10 +7,6 @@
 
 #include <llmtrace/config.hpp>
 #include <llmtrace/context.hpp>
-#include <llmtrace/propagation.hpp>
-#include <llmtrace/provider.hpp>
-#include <llmtrace/semconv.hpp>
-#include <llmtrace/span.hpp>
 #include <llmtrace/detail/env.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/http/curl_transport.hpp>
@@ -20,6 +16,10 @@
 #include <llmtrace/ollama/instrumentation.hpp>
 #include <llmtrace/ollama/ndjson.hpp>
 #include <llmtrace/ollama/types.hpp>
+#include <llmtrace/propagation.hpp>
+#include <llmtrace/provider.hpp>
+#include <llmtrace/semconv.hpp>
+#include <llmtrace/span.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -76,19 +76,32 @@ inline double seconds(std::int64_t ns) noexcept { return static_cast<double>(ns)
 
 inline std::string_view reason_phrase(int status) noexcept {
   switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 429: return "Too Many Requests";
-    case 499: return "Client Closed Request";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 429:
+      return "Too Many Requests";
+    case 499:
+      return "Client Closed Request";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
@@ -165,7 +178,8 @@ class call_recorder {
     if (o.frequency_penalty) span_.set_attribute(semconv::gen_ai_request_frequency_penalty, *o.frequency_penalty);
     if (o.presence_penalty) span_.set_attribute(semconv::gen_ai_request_presence_penalty, *o.presence_penalty);
     try {
-      if (r.think && r.think->is_level()) span_.set_attribute(semconv::gen_ai_request_reasoning_level, r.think->level());
+      if (r.think && r.think->is_level())
+        span_.set_attribute(semconv::gen_ai_request_reasoning_level, r.think->level());
       if (r.keep_alive) span_.set_attribute(semconv::ollama_keep_alive, r.keep_alive->to_string());
     } catch (...) {
     }
@@ -210,7 +224,8 @@ class call_recorder {
                 std::chrono::nanoseconds cold_threshold) noexcept {
     if (!recording()) return;
     if (!model.empty()) span_.set_attribute(semconv::gen_ai_response_model, model);
-    if (!done_reason.empty()) span_.set_attribute(semconv::gen_ai_response_finish_reasons, {std::string_view(done_reason)});
+    if (!done_reason.empty())
+      span_.set_attribute(semconv::gen_ai_response_finish_reasons, {std::string_view(done_reason)});
     if (m.prompt_eval_count) span_.set_attribute(semconv::gen_ai_usage_input_tokens, *m.prompt_eval_count);
     if (m.eval_count) span_.set_attribute(semconv::gen_ai_usage_output_tokens, *m.eval_count);
     if (m.total_duration) span_.set_attribute(semconv::ollama_total_duration, seconds(*m.total_duration));
@@ -276,8 +291,7 @@ class call_recorder {
         span_.set_attribute(semconv::gen_ai_response_time_to_first_chunk, seconds(first_chunk_ - sent_));
     }
     if (total_duration_ >= 0)
-      span_.set_attribute(semconv::ollama_client_overhead,
-                          seconds(t - span_.start_time_unix_nano() - total_duration_));
+      span_.set_attribute(semconv::ollama_client_overhead, seconds(t - span_.start_time_unix_nano() - total_duration_));
     span_.end(t);
   }
 
@@ -423,14 +437,18 @@ class client {
 
   /// POST /api/chat, not streamed: the whole answer (content, thinking and tool calls joined).
   /// An empty `messages` loads the model (done_reason "load"; with keep_alive 0, "unload").
-  chat_response chat(const chat_request& req) const { return inference<chat_response>(req, static_cast<const chat_callback*>(nullptr)); }
+  chat_response chat(const chat_request& req) const {
+    return inference<chat_response>(req, static_cast<const chat_callback*>(nullptr));
+  }
   /// POST /api/chat, streamed: `on_chunk` sees every chunk as it arrives. Returns the joined answer
   /// (done is false when the callback stopped the stream early).
   chat_response chat(const chat_request& req, const chat_callback& on_chunk) const {
     return inference<chat_response>(req, &on_chunk);
   }
   /// POST /api/generate, not streamed. An empty prompt loads the model.
-  generate_response generate(const generate_request& req) const { return inference<generate_response>(req, static_cast<const generate_callback*>(nullptr)); }
+  generate_response generate(const generate_request& req) const {
+    return inference<generate_response>(req, static_cast<const generate_callback*>(nullptr));
+  }
   /// POST /api/generate, streamed (see chat).
   generate_response generate(const generate_request& req, const generate_callback& on_chunk) const {
     return inference<generate_response>(req, &on_chunk);
@@ -462,7 +480,9 @@ class client {
   /// Same as list_models().
   list_response tags() const { return list_models(); }
   /// POST /api/show: details of one model (404 error for an unknown model).
-  show_response show(const show_request& req) const { return untraced<show_response>("POST", "/api/show", encode(req)); }
+  show_response show(const show_request& req) const {
+    return untraced<show_response>("POST", "/api/show", encode(req));
+  }
   show_response show(const std::string& model) const { return show(show_request{model, false}); }
   /// GET /api/ps: the models loaded now.
   ps_response ps() const { return untraced<ps_response>("GET", "/api/ps", {}); }
@@ -502,7 +522,9 @@ class client {
   }
   static std::string_view operation_of(const chat_request&) noexcept { return semconv::op_chat; }
   static std::string_view operation_of(const generate_request&) noexcept { return semconv::op_text_completion; }
-  static std::int64_t message_count(const chat_request& r) noexcept { return static_cast<std::int64_t>(r.messages.size()); }
+  static std::int64_t message_count(const chat_request& r) noexcept {
+    return static_cast<std::int64_t>(r.messages.size());
+  }
   static std::int64_t message_count(const generate_request& r) noexcept { return r.prompt.empty() ? 0 : 1; }
 
   http::request make_request(std::string_view method, std::string_view path, std::string body, bool streaming) const {
@@ -532,8 +554,8 @@ class client {
     if (!r.transport_ok())
       throw error(error_reason::transport, endpoint, 0, r.status, r.error, r.error_message, std::move(partial),
                   std::move(partial_thinking));
-    throw error(error_reason::http_status, endpoint, r.status, r.status, http::error_kind::none, detail::server_message(r),
-                std::move(partial), std::move(partial_thinking));
+    throw error(error_reason::http_status, endpoint, r.status, r.status, http::error_kind::none,
+                detail::server_message(r), std::move(partial), std::move(partial_thinking));
   }
 
   /// A non-streamed call: checks the transport and the status, then parses the JSON object.

@@ -27,12 +27,18 @@ enum class error_reason : unsigned char {
 
 inline std::string_view to_string(error_reason r) noexcept {
   switch (r) {
-    case error_reason::http_status: return "http_status";
-    case error_reason::stream_error: return "stream_error";
-    case error_reason::incomplete_stream: return "incomplete_stream";
-    case error_reason::transport: return "transport";
-    case error_reason::invalid_response: return "invalid_response";
-    default: return "invalid_request";
+    case error_reason::http_status:
+      return "http_status";
+    case error_reason::stream_error:
+      return "stream_error";
+    case error_reason::incomplete_stream:
+      return "incomplete_stream";
+    case error_reason::transport:
+      return "transport";
+    case error_reason::invalid_response:
+      return "invalid_response";
+    default:
+      return "invalid_request";
   }
 }
 
@@ -84,8 +90,10 @@ class error : public std::runtime_error {
         return transport_ == http::error_kind::connect || transport_ == http::error_kind::timeout ||
                transport_ == http::error_kind::send || transport_ == http::error_kind::receive ||
                transport_ == http::error_kind::resolve;
-      case error_reason::incomplete_stream: return true;
-      default: return false;
+      case error_reason::incomplete_stream:
+        return true;
+      default:
+        return false;
     }
   }
 
@@ -94,12 +102,14 @@ class error : public std::runtime_error {
   /// "stream_error", "incomplete_stream", "invalid_response", "invalid_request", or "_OTHER".
   std::string error_type() const {
     switch (reason_) {
-      case error_reason::http_status: return std::to_string(status_);
+      case error_reason::http_status:
+        return std::to_string(status_);
       case error_reason::transport: {
         const auto k = http::to_string(transport_);
         return k == "other" || k == "none" || k == "aborted" ? std::string("_OTHER") : std::string(k);
       }
-      default: return std::string(to_string(reason_));
+      default:
+        return std::string(to_string(reason_));
     }
   }
 
@@ -108,12 +118,24 @@ class error : public std::runtime_error {
                               const std::string& message) {
     std::string out = "ollama " + endpoint + ": ";
     switch (reason) {
-      case error_reason::http_status: out += "HTTP " + std::to_string(status) + ": "; break;
-      case error_reason::stream_error: out += "error in stream: "; break;
-      case error_reason::incomplete_stream: out += "incomplete stream: "; break;
-      case error_reason::transport: out += std::string(http::to_string(kind)) + " error: "; break;
-      case error_reason::invalid_response: out += "invalid response: "; break;
-      case error_reason::invalid_request: out += "invalid request: "; break;
+      case error_reason::http_status:
+        out += "HTTP " + std::to_string(status) + ": ";
+        break;
+      case error_reason::stream_error:
+        out += "error in stream: ";
+        break;
+      case error_reason::incomplete_stream:
+        out += "incomplete stream: ";
+        break;
+      case error_reason::transport:
+        out += std::string(http::to_string(kind)) + " error: ";
+        break;
+      case error_reason::invalid_response:
+        out += "invalid response: ";
+        break;
+      case error_reason::invalid_request:
+        out += "invalid request: ";
+        break;
     }
     return out + message;
   }

@@ -19,10 +19,10 @@ inline constexpr std::uint16_t default_port = 11434;
 /// A resolved Ollama base URL, split into the parts spans record (server.address, server.port).
 struct host_config {
   std::string scheme = "http";
-  std::string userinfo;                   ///< "user:pass" when the value carried one (never recorded)
+  std::string userinfo;                          ///< "user:pass" when the value carried one (never recorded)
   std::string host = std::string(default_host);  ///< without IPv6 brackets
   std::uint16_t port = default_port;
-  std::string path;                       ///< "" or "/prefix" (no trailing slash)
+  std::string path;  ///< "" or "/prefix" (no trailing slash)
 
   /// `scheme://[userinfo@]host:port[/path]`, IPv6 hosts in brackets; API paths are appended to it.
   std::string base_url() const {
@@ -59,8 +59,7 @@ inline bool parse_port(std::string_view s, std::uint16_t& out) noexcept {
 /// - an empty host means 127.0.0.1; an invalid port falls back to the default, as Go does.
 inline host_config parse_host(std::string_view value) {
   value = llmtrace::detail::trim(value);
-  while (!value.empty() && (value.front() == '"' || value.front() == '\''))
-    value.remove_prefix(1);
+  while (!value.empty() && (value.front() == '"' || value.front() == '\'')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == '"' || value.back() == '\'')) value.remove_suffix(1);
   value = llmtrace::detail::trim(value);
 

@@ -6,13 +6,13 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/env.hpp>
+#include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/error.hpp>
+#include <llmtrace/ollama/types.hpp>
 #include <llmtrace/provider.hpp>
 #include <llmtrace/semconv.hpp>
 #include <llmtrace/span.hpp>
-#include <llmtrace/detail/env.hpp>
-#include <llmtrace/detail/utf8.hpp>
-#include <llmtrace/ollama/types.hpp>
 
 #include <algorithm>
 #include <array>
@@ -151,7 +151,8 @@ inline std::string fit_json(json doc, std::size_t limit, bool& truncated) {
     collect_text_leaves(doc, leaves);
     std::vector<std::size_t> cost(leaves.size());
     std::size_t text = 0;
-    for (std::size_t i = 0; i < leaves.size(); ++i) text += cost[i] = escaped_chars(leaves[i]->get_ref<const std::string&>());
+    for (std::size_t i = 0; i < leaves.size(); ++i)
+      text += cost[i] = escaped_chars(leaves[i]->get_ref<const std::string&>());
     const std::size_t skeleton = total - text;
     if (skeleton > limit) {
       if (doc.is_array() && doc.size() > 1) {
@@ -327,7 +328,7 @@ inline void record_content(llmtrace::span& s, content_capture mode, const captur
 
 /// One server-side phase laid out on the client's timeline.
 struct phase_interval {
-  std::string_view name;            ///< ollama.load, ollama.prompt_eval, ollama.eval
+  std::string_view name;  ///< ollama.load, ollama.prompt_eval, ollama.eval
   std::int64_t start_unix_nano = 0;
   std::int64_t end_unix_nano = 0;
   std::int64_t server_duration_ns = 0;  ///< what the server reported
@@ -338,8 +339,7 @@ struct phase_interval {
 /// their sum does not fit (clock differences, or a reply that was buffered), all three are scaled down
 /// proportionally; each keeps its reported duration in server_duration_ns. Phases the server did not
 /// report are left out.
-inline std::vector<phase_interval> layout_phases(std::int64_t request_sent, std::int64_t last_chunk,
-                                                 const metrics& m) {
+inline std::vector<phase_interval> layout_phases(std::int64_t request_sent, std::int64_t last_chunk, const metrics& m) {
   std::vector<phase_interval> out;
   const std::array<std::pair<std::string_view, std::optional<std::int64_t>>, 3> phases = {{
       {semconv::ollama_span_load, m.load_duration},

@@ -46,11 +46,11 @@ struct tool_call {
 struct message {
   std::string role;
   std::string content;
-  std::string thinking;                ///< reasoning text (thinking models); empty when absent
-  std::vector<std::string> images;     ///< base64-encoded images (see base64_encode)
-  std::vector<tool_call> tool_calls;   ///< calls requested by the assistant
-  std::string tool_name;               ///< for role "tool": the tool that produced `content`
-  std::string tool_call_id;            ///< for role "tool": the id of the call answered
+  std::string thinking;               ///< reasoning text (thinking models); empty when absent
+  std::vector<std::string> images;    ///< base64-encoded images (see base64_encode)
+  std::vector<tool_call> tool_calls;  ///< calls requested by the assistant
+  std::string tool_name;              ///< for role "tool": the tool that produced `content`
+  std::string tool_call_id;           ///< for role "tool": the id of the call answered
 
   static message system(std::string text) { return message{"system", std::move(text), {}, {}, {}, {}, {}}; }
   static message user(std::string text, std::vector<std::string> base64_images = {}) {
@@ -88,8 +88,8 @@ struct tool {
 /// server then applies its own defaults (temperature 0.8, top_k 40, top_p 0.9, num_predict -1, ...).
 struct options {
   // integers
-  std::optional<std::int64_t> num_keep, seed, num_predict, top_k, repeat_last_n, num_ctx, num_batch, num_gpu,
-      main_gpu, num_thread, draft_num_predict;
+  std::optional<std::int64_t> num_keep, seed, num_predict, top_k, repeat_last_n, num_ctx, num_batch, num_gpu, main_gpu,
+      num_thread, draft_num_predict;
   // floats
   std::optional<double> top_p, min_p, typical_p, temperature, repeat_penalty, presence_penalty, frequency_penalty;
   std::optional<bool> use_mmap;
@@ -216,9 +216,9 @@ struct generate_request : inference_settings {
   std::string prompt;  ///< empty: load the model (keep_alive 0: unload it)
   std::string suffix;
   std::string system;
-  std::string template_text;              ///< sent as `template`
-  std::vector<std::int64_t> context;      ///< deprecated token context from an earlier response
-  std::vector<std::string> images;        ///< base64
+  std::string template_text;          ///< sent as `template`
+  std::vector<std::int64_t> context;  ///< deprecated token context from an earlier response
+  std::vector<std::string> images;    ///< base64
   std::optional<bool> raw;
 };
 
@@ -269,7 +269,8 @@ struct metrics {
   }
 
  private:
-  static std::optional<double> rate(const std::optional<std::int64_t>& n, const std::optional<std::int64_t>& ns) noexcept {
+  static std::optional<double> rate(const std::optional<std::int64_t>& n,
+                                    const std::optional<std::int64_t>& ns) noexcept {
     if (!n || !ns || *ns <= 0) return std::nullopt;
     return static_cast<double>(*n) * 1e9 / static_cast<double>(*ns);
   }
@@ -320,7 +321,7 @@ struct model_details {
 
 /// An entry of /api/tags.
 struct model_entry {
-  std::string name;   ///< "name:tag"
+  std::string name;  ///< "name:tag"
   std::string model;
   std::string modified_at;
   std::int64_t size = 0;
