@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -175,14 +176,23 @@ BENCHMARK(chat_stream_fake_untraced)->UseRealTime();
 BENCHMARK(chat_stream_fake_traced)->UseRealTime();
 
 /// Traced and untraced calls alternate, so the machine's slow periods hit both alike; reports the
-/// median of each and the median of the per-pair difference (the added cost per call).
-void run_interleaved(benchmark::State& state, bool streaming) {
+/// median of each and the median of the per-pair difference (the added cost per call). With
+/// `same_headers` the untraced call runs inside a remote parent context, so it sends a traceparent
+/// too: the difference is then the client's tracing work alone, without the server reading one more
+/// header.
+void run_interleaved(benchmark::State& state, bool streaming, bool same_headers) {
   install_provider();
   const auto plain = make_client(false, std::make_shared<http::curl_transport>());
   const auto traced = make_client(true, std::make_shared<http::curl_transport>());
   const auto req = request();
   std::vector<double> u, t, d;
+  llmtrace::span_context remote;
+  remote.trace_id = llmtrace::trace_id::random();
+  remote.span_id = llmtrace::span_id::random();
+  remote.is_remote = true;
   const auto one = [&](const ol::client& c) {
+    std::optional<llmtrace::context_scope> parent;
+    if (same_headers && !c.config().instrument) parent.emplace(llmtrace::context(remote));
     const auto t0 = std::chrono::steady_clock::now();
     if (streaming) {
       auto r = c.chat(req, [](const ol::chat_response&) { return true; });
@@ -217,10 +227,14 @@ void run_interleaved(benchmark::State& state, bool streaming) {
   state.counters["traced_us"] = median(t);
   state.counters["added_us"] = median(d);
 }
-void chat_fake_interleaved(benchmark::State& s) { run_interleaved(s, false); }
-void chat_stream_fake_interleaved(benchmark::State& s) { run_interleaved(s, true); }
+void chat_fake_interleaved(benchmark::State& s) { run_interleaved(s, false, false); }
+void chat_stream_fake_interleaved(benchmark::State& s) { run_interleaved(s, true, false); }
+void chat_fake_interleaved_same_headers(benchmark::State& s) { run_interleaved(s, false, true); }
+void chat_stream_fake_interleaved_same_headers(benchmark::State& s) { run_interleaved(s, true, true); }
 BENCHMARK(chat_fake_interleaved)->UseRealTime();
 BENCHMARK(chat_stream_fake_interleaved)->UseRealTime();
+BENCHMARK(chat_fake_interleaved_same_headers)->UseRealTime();
+BENCHMARK(chat_stream_fake_interleaved_same_headers)->UseRealTime();
 
 // ---- over the in-memory transport: the client's own work ----
 void chat_canned_untraced(benchmark::State& s) { run_chat(s, false, false, canned()); }

@@ -197,6 +197,14 @@ TEST_CASE("phases are laid out back to back, ending at the last chunk") {
   REQUIRE(r.size() == 1);
   CHECK(r[0].name == semconv::ollama_span_prompt_eval);
   CHECK(ol::layout_phases(0, 100, ol::metrics{}).empty());
+
+  // A clock that did not move (or went backwards): zero-length phases at the request time.
+  const auto z = ol::layout_phases(500, 400, m);
+  REQUIRE(z.size() == 3);
+  for (const auto& ph : z) {
+    CHECK(ph.start_unix_nano == 500);
+    CHECK(ph.end_unix_nano == 500);
+  }
 }
 
 TEST_CASE("tool_span: execute_tool INTERNAL span, content only when captured") {

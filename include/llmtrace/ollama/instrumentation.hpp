@@ -350,19 +350,26 @@ inline std::vector<phase_interval> layout_phases(std::int64_t request_sent, std:
   for (const auto& p : phases)
     if (p.second && *p.second > 0) sum += static_cast<double>(*p.second);
   if (sum <= 0) return out;
+  last_chunk = std::max(last_chunk, request_sent);
   const double window = static_cast<double>(std::max<std::int64_t>(0, last_chunk - request_sent));
   const double scale = sum > window ? window / sum : 1.0;
-  // Walk backwards from the last chunk.
-  std::int64_t end = last_chunk;
-  std::vector<phase_interval> reversed;
-  for (auto it = phases.rbegin(); it != phases.rend(); ++it) {
-    if (!it->second || *it->second <= 0) continue;
-    const auto len = static_cast<std::int64_t>(static_cast<double>(*it->second) * scale);
-    const std::int64_t start = std::max(request_sent, end - len);
-    reversed.push_back(phase_interval{it->first, start, end, *it->second});
-    end = start;
+  std::int64_t lengths[3] = {0, 0, 0};
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    const auto& d = phases[i].second;
+    if (d && *d > 0) total += lengths[i] = static_cast<std::int64_t>(static_cast<double>(*d) * scale);
   }
-  out.assign(reversed.rbegin(), reversed.rend());
+  // Back to back, the last one ending at the last chunk.
+  std::int64_t t = std::max(request_sent, last_chunk - total);
+  out.reserve(3);
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    const auto& d = phases[i].second;
+    if (!d || *d <= 0) continue;
+    const std::int64_t end = std::min(last_chunk, t + lengths[i]);
+    out.push_back(phase_interval{phases[i].first, t, end, *d});
+    t = end;
+  }
+  if (!out.empty()) out.back().end_unix_nano = last_chunk;
   return out;
 }
 
