@@ -1,7 +1,6 @@
 // 01_hello_span: the smallest traced program. llmtrace::init() sets tracing up from the OTEL_*
 // variables (here: the console exporter unless OTEL_TRACES_EXPORTER says otherwise), spans are
 // RAII guards, and the console exporter prints the finished trace as a tree.
-#include <llmtrace/init.hpp>
 #include <llmtrace/llmtrace.hpp>
 
 #include <cstdlib>

@@ -2,7 +2,6 @@
 // the message count, the token counts, the duration and the tokens per second. llmtrace's own
 // client already records the same span (and more), so here it runs with instrument = false to show
 // the pattern alone: copy it to wrap any other LLM call you make.
-#include <llmtrace/init.hpp>
 #include <llmtrace/llmtrace.hpp>
 
 #include <chrono>

@@ -1,7 +1,6 @@
 // 03_streaming_chat: a streamed chat printed as it arrives, with the time to the first chunk
 // measured by the application and recorded by the client (gen_ai.response.time_to_first_chunk on
 // the `chat {model}` span, with the Ollama phases beneath it).
-#include <llmtrace/init.hpp>
 #include <llmtrace/llmtrace.hpp>
 
 #include <chrono>

@@ -1,7 +1,6 @@
 // 04_tool_loop: a tool-calling loop. The model asks for a tool, the application runs it inside an
 // `execute_tool {name}` span (ollama::tool_span), sends the result back, and repeats until the model
 // answers in text. Every step nests under one `weather_agent` span.
-#include <llmtrace/init.hpp>
 #include <llmtrace/llmtrace.hpp>
 
 #include <cstdio>

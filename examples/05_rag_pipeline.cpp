@@ -1,7 +1,6 @@
 // 05_rag_pipeline: the traced RAG pipeline in a few lines: ingest three documents, ask a question,
 // print the answer and its sources. The console shows two traces: `invoke_workflow rag.ingest` and
 // `invoke_workflow rag` with embeddings, retrieval and chat beneath it.
-#include <llmtrace/init.hpp>
 #include <llmtrace/llmtrace.hpp>
 
 #include <cstdio>

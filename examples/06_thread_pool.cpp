@@ -1,7 +1,6 @@
 // 06_thread_pool: context carried into a thread pool. Texts are embedded in parallel batches; each
 // task attaches the context captured on the submitting thread, so every `embeddings {model}` span,
 // whichever worker ran it, is a child of the one `embed_corpus` span.
-#include <llmtrace/init.hpp>
 #include <llmtrace/llmtrace.hpp>
 
 #include <condition_variable>

@@ -2,7 +2,6 @@
 // extracted and attached, so the service's SERVER span and the LLM spans beneath it join the
 // caller's trace instead of starting a new one. Pass a traceparent as the first argument, or the
 // example uses a fixed one.
-#include <llmtrace/init.hpp>
 #include <llmtrace/llmtrace.hpp>
 
 #include <cstdio>

@@ -3,7 +3,6 @@
 // lines (and to an OTLP collector when OTEL_EXPORTER_OTLP_ENDPOINT is set). It talks to the Ollama
 // daemon at OLLAMA_HOST; when none answers it replays the bundled recording instead.
 // Run it through ./scripts/demo.sh; `llmtrace_demo --help` lists the flags.
-#include <llmtrace/init.hpp>
 #include <llmtrace/llmtrace.hpp>
 
 #include <algorithm>
