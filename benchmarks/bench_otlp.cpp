@@ -73,8 +73,8 @@ void per_span_counters(benchmark::State& state, std::uint64_t allocs_before) {
   const auto spans = static_cast<double>(state.iterations()) * batch_spans;
   state.SetItemsProcessed(static_cast<std::int64_t>(spans));
   state.counters["per_span"] = benchmark::Counter(spans, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  state.counters["allocs_per_batch"] = benchmark::Counter(
-      static_cast<double>(bench::allocations() - allocs_before) / static_cast<double>(state.iterations()));
+  state.counters["allocs_per_batch"] = benchmark::Counter(static_cast<double>(bench::allocations() - allocs_before) /
+                                                          static_cast<double>(state.iterations()));
 }
 
 // ---- encoding (exporter thread) ----
@@ -87,7 +87,8 @@ void floor_copy_encoded_bytes(benchmark::State& state) {
   const std::size_t per_span = encoded.size() / batch_spans;
   const auto allocs = bench::allocations();
   for (auto _ : state) {
-    for (std::size_t i = 0; i < batch_spans; ++i) std::memcpy(&out[i * per_span], encoded.data() + i * per_span, per_span);
+    for (std::size_t i = 0; i < batch_spans; ++i)
+      std::memcpy(&out[i * per_span], encoded.data() + i * per_span, per_span);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -191,8 +192,7 @@ void span_end_otlp(benchmark::State& state, bool collector_down) {
   const auto after = p->stats();
   const auto n = static_cast<double>(state.iterations());
   state.counters["allocs"] = benchmark::Counter(static_cast<double>(bench::allocations() - allocs) / n);
-  state.counters["dropped_frac"] =
-      benchmark::Counter(static_cast<double>(after.dropped() - before.dropped()) / n);
+  state.counters["dropped_frac"] = benchmark::Counter(static_cast<double>(after.dropped() - before.dropped()) / n);
 }
 
 /// Collector up: the exporter thread encodes and "sends" every batch.

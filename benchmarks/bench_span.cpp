@@ -160,8 +160,8 @@ BENCHMARK(span_6_attributes);
 void span_6_attributes_threads(benchmark::State& state) {
   auto t = sampled_provider().get_tracer("bench");
   for (auto _ : state) six_attribute_span(t);
-  state.counters["agg_per_span"] =
-      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["agg_per_span"] = benchmark::Counter(static_cast<double>(state.iterations()),
+                                                      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(span_6_attributes_threads)->Threads(2)->UseRealTime();
 

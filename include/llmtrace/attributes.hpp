@@ -37,8 +37,7 @@ class attribute_value {
   attribute_value() noexcept : type_(value_type::boolean) { u_.b = false; }
   attribute_value(bool v) noexcept : type_(value_type::boolean) { u_.b = v; }
   template <typename T,
-            std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>,
-                             int> = 0>
+            std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>, int> = 0>
   attribute_value(T v) noexcept : type_(value_type::int64) {
     u_.i = static_cast<std::int64_t>(v);
   }
@@ -102,8 +101,10 @@ class attribute_value {
   }
   std::string_view string_at(std::size_t i) const noexcept {
     switch (u_.a.repr) {
-      case repr_std_string: return static_cast<const std::string*>(u_.a.p)[i];
-      case repr_string_view: return static_cast<const std::string_view*>(u_.a.p)[i];
+      case repr_std_string:
+        return static_cast<const std::string*>(u_.a.p)[i];
+      case repr_string_view:
+        return static_cast<const std::string_view*>(u_.a.p)[i];
       default: {  // packed in a span's arena: (offset, length) pairs relative to the arena base
         std::uint32_t ol[2];
         std::memcpy(ol, static_cast<const char*>(u_.a.p) + i * sizeof ol, sizeof ol);
@@ -268,8 +269,7 @@ class attribute_store {
  public:
   /// Sets `key` (replacing an earlier value of the same key). Returns false when the count limit
   /// dropped it (counted in dropped()). Strings are repaired and truncated to `max_len` characters.
-  bool set(std::string_view key, const attribute_value& value, std::uint32_t max_count,
-           std::uint32_t max_len) {
+  bool set(std::string_view key, const attribute_value& value, std::uint32_t max_count, std::uint32_t max_len) {
     if (key.empty()) return false;
     attr_slot* slot = find_slot(key);
     if (!slot) {
@@ -308,11 +308,16 @@ class attribute_store {
   attribute_value value_of(const attr_slot& s) const noexcept {
     const char* base = arena_.data();
     switch (s.type) {
-      case value_type::boolean: return attribute_value(s.v.b);
-      case value_type::int64: return attribute_value(s.v.i);
-      case value_type::float64: return attribute_value(s.v.d);
-      case value_type::string: return attribute_value(std::string_view(base + s.v.off, s.count));
-      default: return attribute_value::packed(s.type, base + s.v.off, s.count, base);
+      case value_type::boolean:
+        return attribute_value(s.v.b);
+      case value_type::int64:
+        return attribute_value(s.v.i);
+      case value_type::float64:
+        return attribute_value(s.v.d);
+      case value_type::string:
+        return attribute_value(std::string_view(base + s.v.off, s.count));
+      default:
+        return attribute_value::packed(s.type, base + s.v.off, s.count, base);
     }
   }
 
@@ -353,8 +358,7 @@ class attribute_store {
  private:
   attr_slot* find_slot(std::string_view key) noexcept {
     for (auto& s : slots_)
-      if (s.key_len == key.size() && std::memcmp(arena_.data() + s.key_off, key.data(), key.size()) == 0)
-        return &s;
+      if (s.key_len == key.size() && std::memcmp(arena_.data() + s.key_off, key.data(), key.size()) == 0) return &s;
     return nullptr;
   }
   std::uint32_t put(std::string_view s) {
@@ -383,10 +387,21 @@ class attribute_store {
     slot.type = v.type();
     const auto n = static_cast<std::uint32_t>(v.size());
     switch (v.type()) {
-      case value_type::boolean: slot.v.b = v.as_bool(); slot.count = 0; break;
-      case value_type::int64: slot.v.i = v.as_int(); slot.count = 0; break;
-      case value_type::float64: slot.v.d = v.as_double(); slot.count = 0; break;
-      case value_type::string: slot.v.off = put_sanitized(v.as_string(), max_len, slot.count); break;
+      case value_type::boolean:
+        slot.v.b = v.as_bool();
+        slot.count = 0;
+        break;
+      case value_type::int64:
+        slot.v.i = v.as_int();
+        slot.count = 0;
+        break;
+      case value_type::float64:
+        slot.v.d = v.as_double();
+        slot.count = 0;
+        break;
+      case value_type::string:
+        slot.v.off = put_sanitized(v.as_string(), max_len, slot.count);
+        break;
       case value_type::bool_array: {
         slot.v.off = static_cast<std::uint32_t>(arena_.size());
         for (std::uint32_t k = 0; k < n; ++k) arena_.push_back(v.bool_at(k) ? '\1' : '\0');

@@ -6,10 +6,10 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/span_pool.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/processor.hpp>
-#include <llmtrace/detail/span_pool.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -179,9 +179,9 @@ class batch_processor final : public span_processor {
     std::unique_ptr<exporter> exp;
     std::thread worker;
 
-    std::mutex mu;                       // guards everything below except the atomics
-    std::condition_variable cv;          // wakes the worker
-    std::condition_variable done_cv;     // wakes flush/shutdown waiters
+    std::mutex mu;                    // guards everything below except the atomics
+    std::condition_variable cv;       // wakes the worker
+    std::condition_variable done_cv;  // wakes flush/shutdown waiters
     std::vector<std::shared_ptr<detail::span_ring>> rings;
     bool stop = false;
     bool worker_done = false;

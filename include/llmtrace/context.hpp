@@ -18,7 +18,8 @@ LLMTRACE_BEGIN_NAMESPACE
 class context {
  public:
   context() = default;
-  explicit context(const span_context& sc, std::string trace_state = {}) : sc_(sc), trace_state_(std::move(trace_state)) {}
+  explicit context(const span_context& sc, std::string trace_state = {})
+      : sc_(sc), trace_state_(std::move(trace_state)) {}
 
   const span_context& span() const noexcept { return sc_; }
   const std::string& trace_state() const noexcept { return trace_state_; }
@@ -42,7 +43,7 @@ struct context_entry {
 struct context_stack {
   static constexpr std::uint32_t capacity = 128;
   context_entry entries[capacity];
-  std::uint32_t depth;      // logical depth, may exceed capacity
+  std::uint32_t depth;  // logical depth, may exceed capacity
   bool overflow_reported;
 };
 

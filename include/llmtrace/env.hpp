@@ -6,9 +6,9 @@
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/batch_processor.hpp>
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/env.hpp>
 #include <llmtrace/resource.hpp>
 #include <llmtrace/sampler.hpp>
-#include <llmtrace/detail/env.hpp>
 
 #include <chrono>
 #include <cstdint>

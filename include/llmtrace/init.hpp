@@ -95,9 +95,7 @@ class [[nodiscard]] sdk_guard {
 
   /// The installed provider; the no-op provider when nothing was installed. Stays valid after
   /// shutdown (it then records nothing).
-  tracer_provider& provider() const noexcept {
-    return provider_ ? *provider_ : *detail::global_providers().noop;
-  }
+  tracer_provider& provider() const noexcept { return provider_ ? *provider_ : *detail::global_providers().noop; }
 
   /// Span counts summed over the provider's processors (a span exported by two processors, e.g.
   /// console and the OTLP batch, counts twice).

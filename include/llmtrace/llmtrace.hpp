@@ -3,18 +3,18 @@
 // <llmtrace/trace.hpp> alone.
 #pragma once
 
-#include <llmtrace/trace.hpp>
-#include <llmtrace/http/transport.hpp>
-#include <llmtrace/http/curl_transport.hpp>
-#include <llmtrace/otlp/json.hpp>
-#include <llmtrace/otlp/protobuf.hpp>
 #include <llmtrace/exporters/console.hpp>
 #include <llmtrace/exporters/file.hpp>
 #include <llmtrace/exporters/multi.hpp>
 #include <llmtrace/exporters/otlp_http.hpp>
+#include <llmtrace/http/curl_transport.hpp>
+#include <llmtrace/http/record_replay.hpp>
+#include <llmtrace/http/transport.hpp>
 #include <llmtrace/init.hpp>
 #include <llmtrace/ollama/client.hpp>
-#include <llmtrace/http/record_replay.hpp>
+#include <llmtrace/otlp/json.hpp>
+#include <llmtrace/otlp/protobuf.hpp>
 #include <llmtrace/rag/chunker.hpp>
-#include <llmtrace/rag/vector_store.hpp>
 #include <llmtrace/rag/pipeline.hpp>
+#include <llmtrace/rag/vector_store.hpp>
+#include <llmtrace/trace.hpp>

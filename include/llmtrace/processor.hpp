@@ -5,10 +5,10 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/span_pool.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/span_data.hpp>
-#include <llmtrace/detail/span_pool.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -27,10 +27,10 @@ using span_ptr = std::unique_ptr<span_data, span_record_deleter>;
 
 /// Counts a processor keeps; exported + dropped accounts for every sampled span it received.
 struct processor_stats {
-  std::uint64_t exported = 0;       ///< spans handed to a successful export
-  std::uint64_t dropped_queue = 0;  ///< dropped because the queue was full
-  std::uint64_t dropped_export = 0; ///< dropped because the export failed
-  std::uint64_t dropped_shutdown = 0; ///< ended after shutdown, or left when shutdown timed out
+  std::uint64_t exported = 0;          ///< spans handed to a successful export
+  std::uint64_t dropped_queue = 0;     ///< dropped because the queue was full
+  std::uint64_t dropped_export = 0;    ///< dropped because the export failed
+  std::uint64_t dropped_shutdown = 0;  ///< ended after shutdown, or left when shutdown timed out
   std::uint64_t dropped() const noexcept { return dropped_queue + dropped_export + dropped_shutdown; }
 };
 

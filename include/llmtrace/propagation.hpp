@@ -6,9 +6,9 @@
 
 #include <llmtrace/config.hpp>
 #include <llmtrace/context.hpp>
-#include <llmtrace/span_data.hpp>
 #include <llmtrace/detail/env.hpp>
 #include <llmtrace/detail/hex.hpp>
+#include <llmtrace/span_data.hpp>
 
 #include <optional>
 #include <string>

@@ -6,12 +6,12 @@
 
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/clock.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/processor.hpp>
 #include <llmtrace/resource.hpp>
 #include <llmtrace/sampler.hpp>
 #include <llmtrace/span_data.hpp>
-#include <llmtrace/detail/clock.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -40,9 +40,9 @@ struct provider_options {
   llmtrace::sampler sampler = sampler::parent_based(sampler::always_on());
   span_limits limits;
   std::vector<std::unique_ptr<span_processor>> processors;
-  clock_function clock = nullptr;               ///< default: anchored steady clock
-  trace_id_function new_trace_id = nullptr;     ///< default: random
-  span_id_function new_span_id = nullptr;       ///< default: random
+  clock_function clock = nullptr;            ///< default: anchored steady clock
+  trace_id_function new_trace_id = nullptr;  ///< default: random
+  span_id_function new_span_id = nullptr;    ///< default: random
 };
 
 /// Creates spans for one instrumentation scope (library). A cheap, copyable handle; valid while its
@@ -74,8 +74,7 @@ class tracer_provider {
   }
 
   /// The tracer for an instrumentation scope; the same name and version give the same scope.
-  llmtrace::tracer get_tracer(std::string_view name, std::string_view version = {},
-                              std::string_view schema_url = {}) {
+  llmtrace::tracer get_tracer(std::string_view name, std::string_view version = {}, std::string_view schema_url = {}) {
     std::lock_guard<std::mutex> lk(scopes_mu_);
     for (const auto& s : scopes_)
       if (s.name == name && s.version == version && s.schema_url == schema_url) return llmtrace::tracer(this, &s);
@@ -157,7 +156,8 @@ class tracer_provider {
     default_scope_ = get_tracer("llmtrace", LLMTRACE_VERSION_STRING).scope();
   }
   static std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) noexcept {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     return left.count() > 0 ? left : std::chrono::milliseconds(0);
   }
 

@@ -5,8 +5,8 @@
 
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/config.hpp>
-#include <llmtrace/span_data.hpp>
 #include <llmtrace/detail/env.hpp>
+#include <llmtrace/span_data.hpp>
 
 #include <string>
 #include <string_view>

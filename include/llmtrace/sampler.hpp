@@ -90,51 +90,54 @@ struct sampler::parent_children {
 inline sampler sampler::parent_based(sampler root, sampler remote_sampled, sampler remote_not_sampled,
                                      sampler local_sampled, sampler local_not_sampled) {
   sampler s(kind::parent_based);
-  s.children_ = std::make_shared<const parent_children>(parent_children{
-      std::move(root), std::move(remote_sampled), std::move(remote_not_sampled), std::move(local_sampled),
-      std::move(local_not_sampled)});
+  s.children_ = std::make_shared<const parent_children>(
+      parent_children{std::move(root), std::move(remote_sampled), std::move(remote_not_sampled),
+                      std::move(local_sampled), std::move(local_not_sampled)});
   return s;
 }
 
 inline sampling_decision sampler::should_sample(const sampling_parameters& p) const noexcept {
-    switch (kind_) {
-      case kind::always_on: return sampling_decision::record_and_sample;
-      case kind::always_off: return sampling_decision::drop;
-      case kind::ratio:
-        return (p.trace.low_u64_be() >> 1) < bound_ ? sampling_decision::record_and_sample
-                                                     : sampling_decision::drop;
-      case kind::parent_based: {
-        const auto& c = *children_;
-        if (!p.parent.valid()) return c.root.should_sample(p);
-        if (p.parent.is_remote)
-          return (p.parent.sampled() ? c.remote_sampled : c.remote_not_sampled).should_sample(p);
-        return (p.parent.sampled() ? c.local_sampled : c.local_not_sampled).should_sample(p);
-      }
-      case kind::custom: return custom_ ? custom_->should_sample(p) : sampling_decision::drop;
+  switch (kind_) {
+    case kind::always_on:
+      return sampling_decision::record_and_sample;
+    case kind::always_off:
+      return sampling_decision::drop;
+    case kind::ratio:
+      return (p.trace.low_u64_be() >> 1) < bound_ ? sampling_decision::record_and_sample : sampling_decision::drop;
+    case kind::parent_based: {
+      const auto& c = *children_;
+      if (!p.parent.valid()) return c.root.should_sample(p);
+      if (p.parent.is_remote) return (p.parent.sampled() ? c.remote_sampled : c.remote_not_sampled).should_sample(p);
+      return (p.parent.sampled() ? c.local_sampled : c.local_not_sampled).should_sample(p);
     }
-    return sampling_decision::drop;
+    case kind::custom:
+      return custom_ ? custom_->should_sample(p) : sampling_decision::drop;
   }
+  return sampling_decision::drop;
+}
 
 inline std::string sampler::description() const {
-    switch (kind_) {
-      case kind::always_on: return "AlwaysOnSampler";
-      case kind::always_off: return "AlwaysOffSampler";
-      case kind::ratio: {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "TraceIdRatioBased{%f}", ratio_);
-        return buf;
-      }
-      case kind::parent_based: {
-        const auto& c = *children_;
-        return "ParentBased{root:" + c.root.description() + ",remoteParentSampled:" + c.remote_sampled.description() +
-               ",remoteParentNotSampled:" + c.remote_not_sampled.description() +
-               ",localParentSampled:" + c.local_sampled.description() +
-               ",localParentNotSampled:" + c.local_not_sampled.description() + "}";
-      }
-      case kind::custom: return custom_ ? custom_->description() : "CustomSampler";
+  switch (kind_) {
+    case kind::always_on:
+      return "AlwaysOnSampler";
+    case kind::always_off:
+      return "AlwaysOffSampler";
+    case kind::ratio: {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "TraceIdRatioBased{%f}", ratio_);
+      return buf;
     }
-    return {};
+    case kind::parent_based: {
+      const auto& c = *children_;
+      return "ParentBased{root:" + c.root.description() + ",remoteParentSampled:" + c.remote_sampled.description() +
+             ",remoteParentNotSampled:" + c.remote_not_sampled.description() +
+             ",localParentSampled:" + c.local_sampled.description() +
+             ",localParentNotSampled:" + c.local_not_sampled.description() + "}";
+    }
+    case kind::custom:
+      return custom_ ? custom_->description() : "CustomSampler";
   }
-
+  return {};
+}
 
 LLMTRACE_END_NAMESPACE

@@ -132,14 +132,14 @@ inline constexpr std::string_view ollama_instrumentation_scope = "llmtrace.ollam
 /// SPAN_AND_EVENT; legacy true (= SPAN_ONLY) / false.
 inline constexpr std::string_view genai_capture_content_env = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
 /// Span event holding captured content in the EVENT_ONLY / SPAN_AND_EVENT modes.
-inline constexpr std::string_view gen_ai_client_inference_operation_details = "gen_ai.client.inference.operation.details";
+inline constexpr std::string_view gen_ai_client_inference_operation_details =
+    "gen_ai.client.inference.operation.details";
 /// gen_ai.tool.type value for function tools.
 inline constexpr std::string_view tool_type_function = "function";
 /// gen_ai.request.encoding_formats value of Ollama's embeddings (float vectors).
 inline constexpr std::string_view encoding_format_float = "float";
 /// gen_ai.output.type value when a `format` (JSON mode or schema) is requested.
 inline constexpr std::string_view output_type_json = "json";
-
 
 // llmtrace.workflow.*, llmtrace.retrieval.*, llmtrace.ingest.*: the RAG pipeline
 // (include/llmtrace/rag/pipeline.hpp). Its query trace is `invoke_workflow {name}` with

@@ -7,10 +7,10 @@
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/config.hpp>
 #include <llmtrace/context.hpp>
+#include <llmtrace/detail/span_pool.hpp>
 #include <llmtrace/provider.hpp>
 #include <llmtrace/sampler.hpp>
 #include <llmtrace/span_data.hpp>
-#include <llmtrace/detail/span_pool.hpp>
 
 #include <cstdint>
 #include <exception>
@@ -117,9 +117,7 @@ class [[nodiscard]] span {
   /// The ids and flags children and outgoing requests use (valid for unsampled spans too).
   const llmtrace::span_context& span_context() const noexcept { return sc_; }
   /// This span as a context to attach elsewhere (e.g. a worker thread).
-  llmtrace::context context() const {
-    return llmtrace::context(sc_, rec_ ? rec_->trace_state : std::string());
-  }
+  llmtrace::context context() const { return llmtrace::context(sc_, rec_ ? rec_->trace_state : std::string()); }
 
   span& set_attribute(std::string_view key, const attribute_value& value) noexcept {
     if (rec_) {
@@ -150,7 +148,8 @@ class [[nodiscard]] span {
       auto& e = rec_->events.back();
       e.name.assign(name.data(), name.size());
       e.time_unix_nano = time_unix_nano ? time_unix_nano : prov_->now();
-      for (const auto& a : attributes) e.attributes.set(a.key, a.value, l.event_attribute_count, l.attribute_value_length);
+      for (const auto& a : attributes)
+        e.attributes.set(a.key, a.value, l.event_attribute_count, l.attribute_value_length);
     } catch (...) {
       ++rec_->dropped_events_count;
     }
@@ -210,7 +209,8 @@ class [[nodiscard]] span {
       auto& k = rec_->links.back();
       k.context = other;
       k.trace_state.assign(trace_state.data(), trace_state.size());
-      for (const auto& a : attributes) k.attributes.set(a.key, a.value, l.link_attribute_count, l.attribute_value_length);
+      for (const auto& a : attributes)
+        k.attributes.set(a.key, a.value, l.link_attribute_count, l.attribute_value_length);
     } catch (...) {
       ++rec_->dropped_links_count;
     }
@@ -273,7 +273,8 @@ class [[nodiscard]] span {
         r->scope = t.scope();
         r->recorded_sampled = decision == sampling_decision::record_and_sample;
         const auto& l = p->limits();
-        for (const auto& a : o.attributes) r->attributes.set(a.key, a.value, l.attribute_count, l.attribute_value_length);
+        for (const auto& a : o.attributes)
+          r->attributes.set(a.key, a.value, l.attribute_count, l.attribute_value_length);
         r->start_time_unix_nano = o.start_time_unix_nano ? o.start_time_unix_nano : p->now();
         rec_ = r;
         p->on_start(*r);

@@ -16,26 +16,42 @@
 LLMTRACE_BEGIN_NAMESPACE
 
 /// OTLP span kinds (the numeric values are OTLP's).
-enum class span_kind : std::uint8_t { unspecified = 0, internal = 1, server = 2, client = 3, producer = 4, consumer = 5 };
+enum class span_kind : std::uint8_t {
+  unspecified = 0,
+  internal = 1,
+  server = 2,
+  client = 3,
+  producer = 4,
+  consumer = 5
+};
 
 /// OTLP status codes: unset (default), ok, error.
 enum class status_code : std::uint8_t { unset = 0, ok = 1, error = 2 };
 
 inline std::string_view to_string(span_kind k) noexcept {
   switch (k) {
-    case span_kind::internal: return "internal";
-    case span_kind::server: return "server";
-    case span_kind::client: return "client";
-    case span_kind::producer: return "producer";
-    case span_kind::consumer: return "consumer";
-    default: return "unspecified";
+    case span_kind::internal:
+      return "internal";
+    case span_kind::server:
+      return "server";
+    case span_kind::client:
+      return "client";
+    case span_kind::producer:
+      return "producer";
+    case span_kind::consumer:
+      return "consumer";
+    default:
+      return "unspecified";
   }
 }
 inline std::string_view to_string(status_code c) noexcept {
   switch (c) {
-    case status_code::ok: return "ok";
-    case status_code::error: return "error";
-    default: return "unset";
+    case status_code::ok:
+      return "ok";
+    case status_code::error:
+      return "error";
+    default:
+      return "unset";
   }
 }
 
@@ -121,13 +137,13 @@ struct span_link {
 /// so copy what you keep (span_data is copyable).
 class span_data {
  public:
-  span_context context;            ///< this span's ids and flags
-  span_id parent_span_id{};        ///< all-zero for a root span
-  bool parent_is_remote = false;   ///< the parent came from another process (traceparent)
-  std::string trace_state;         ///< W3C tracestate, inherited from the parent
+  span_context context;           ///< this span's ids and flags
+  span_id parent_span_id{};       ///< all-zero for a root span
+  bool parent_is_remote = false;  ///< the parent came from another process (traceparent)
+  std::string trace_state;        ///< W3C tracestate, inherited from the parent
   span_kind kind = span_kind::internal;
   status_code status = status_code::unset;
-  std::string status_message;      ///< only with status_code::error
+  std::string status_message;  ///< only with status_code::error
   std::int64_t start_time_unix_nano = 0;
   std::int64_t end_time_unix_nano = 0;
   attribute_set attributes;
@@ -135,8 +151,8 @@ class span_data {
   std::vector<span_link> links;
   std::uint32_t dropped_events_count = 0;
   std::uint32_t dropped_links_count = 0;
-  const llmtrace::resource* resource = nullptr;              ///< owned by the tracer provider
-  const instrumentation_scope* scope = nullptr;              ///< owned by the tracer provider
+  const llmtrace::resource* resource = nullptr;  ///< owned by the tracer provider
+  const instrumentation_scope* scope = nullptr;  ///< owned by the tracer provider
   bool recorded_sampled = true;  ///< false for record-only spans (processors see them, exporters do not)
 
   std::string_view name() const noexcept { return name_; }

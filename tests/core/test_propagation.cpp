@@ -25,16 +25,16 @@ TEST_CASE("traceparent round trip") {
 TEST_CASE("invalid traceparent values are rejected") {
   const char* bad[] = {
       "",
-      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",             // no flags
-      "00-00000000000000000000000000000000-00f067aa0ba902b7-01",          // zero trace id
-      "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",          // zero span id
-      "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",          // forbidden version
-      "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",          // uppercase
-      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",    // v00 with extra fields
-      "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",          // wrong separator
-      "0g-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",          // bad version hex
-      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0z",          // bad flags
-      "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",         // future version, junk after flags
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",           // no flags
+      "00-00000000000000000000000000000000-00f067aa0ba902b7-01",        // zero trace id
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",        // zero span id
+      "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",        // forbidden version
+      "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",        // uppercase
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",  // v00 with extra fields
+      "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",        // wrong separator
+      "0g-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",        // bad version hex
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0z",        // bad flags
+      "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",       // future version, junk after flags
   };
   for (const char* v : bad) {
     CAPTURE(v);
@@ -52,8 +52,8 @@ TEST_CASE("future versions parse and extra fields are ignored") {
 TEST_CASE("tracestate is validated, trimmed and capped at 32 members") {
   CHECK(parse_tracestate(" congo=t61rcWkgMzE , rojo=00f067aa0ba902b7 ") == "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7");
   CHECK(parse_tracestate("a=1,,b=2") == "a=1,b=2");
-  CHECK(parse_tracestate("Upper=1").empty());      // keys are lowercase
-  CHECK(parse_tracestate("a=1,a=2").empty());      // duplicates invalidate the list
+  CHECK(parse_tracestate("Upper=1").empty());  // keys are lowercase
+  CHECK(parse_tracestate("a=1,a=2").empty());  // duplicates invalidate the list
   CHECK(parse_tracestate("novalue").empty());
   std::string many;
   for (int i = 0; i < 40; ++i) many += "k" + std::to_string(i) + "=v,";

@@ -41,9 +41,7 @@ TEST_CASE("every processor sees every span (each gets its own copy)") {
   o.processors.push_back(std::make_unique<simple_processor>(std::make_unique<in_memory_exporter>(s1)));
   o.processors.push_back(std::make_unique<simple_processor>(std::make_unique<in_memory_exporter>(s2)));
   tracer_provider p(std::move(o));
-  {
-    span s(p.get_tracer("t"), "shared", span_kind::internal, {{"k", "v"}});
-  }
+  { span s(p.get_tracer("t"), "shared", span_kind::internal, {{"k", "v"}}); }
   REQUIRE(s1->size() == 1);
   REQUIRE(s2->size() == 1);
   CHECK(s1->spans()[0].attributes.get_string("k") == "v");

@@ -242,9 +242,7 @@ TEST_CASE("spans from the no-op global provider record nothing and leave the con
 TEST_CASE("the global provider's default tracer and LLMTRACE_SPAN") {
   recording_provider rp;
   set_global_provider(rp.provider);
-  {
-    LLMTRACE_SPAN("macro span", span_kind::internal, {{"k", 1}});
-  }
+  { LLMTRACE_SPAN("macro span", span_kind::internal, {{"k", 1}}); }
   set_global_provider(nullptr);
   const auto s = rp.only("macro span");
   CHECK(s.scope->name == "llmtrace");

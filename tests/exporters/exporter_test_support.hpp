@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -22,7 +23,6 @@
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <unistd.h>
 #include <vector>
 
 #ifndef LLMTRACE_EXPORTERS_GOLDEN_DIR
@@ -119,7 +119,8 @@ inline llmtrace::trace_id emit_rag_trace(const llmtrace::tracer& t, double start
   {
     at(44);
     span ret(t, "retrieval docs", span_kind::internal,
-             {{sc::gen_ai_operation_name, sc::op_retrieval}, {sc::gen_ai_data_source_id, "docs"},
+             {{sc::gen_ai_operation_name, sc::op_retrieval},
+              {sc::gen_ai_data_source_id, "docs"},
               {sc::gen_ai_retrieval_top_k, 4}});
     ret.set_attribute(sc::llmtrace_retrieval_result_count, 3);
     ret.set_attribute(sc::llmtrace_retrieval_score_best, 0.8312);
@@ -210,8 +211,8 @@ inline void check_golden(std::string_view name, const std::string& actual) {
     MESSAGE("golden file rewritten: " << path.string());
     return;
   }
-  REQUIRE_MESSAGE(std::filesystem::exists(path), "missing golden file " << path.string()
-                                                                        << " (run with LLMTRACE_UPDATE_GOLDEN=1)");
+  REQUIRE_MESSAGE(std::filesystem::exists(path),
+                  "missing golden file " << path.string() << " (run with LLMTRACE_UPDATE_GOLDEN=1)");
   const std::string expected = read_file(path);
   CHECK_MESSAGE(actual == expected, "output differs from " << path.string() << "\n--- actual ---\n"
                                                            << actual << "--- expected ---\n"
@@ -240,7 +241,8 @@ class captured_errors {
   std::size_t count(std::string_view needle) const {
     std::lock_guard<std::mutex> lk(mu_);
     std::size_t n = 0;
-    for (const auto& m : messages_) if (m.find(needle) != std::string::npos) ++n;
+    for (const auto& m : messages_)
+      if (m.find(needle) != std::string::npos) ++n;
     return n;
   }
   std::size_t size() const {

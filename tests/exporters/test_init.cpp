@@ -32,15 +32,30 @@ namespace {
 struct clean_env {
   std::vector<std::unique_ptr<scoped_env>> vars;
   clean_env() {
-    for (const char* v :
-         {"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES",
-          "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT",
-          "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_ATTRIBUTE_COUNT_LIMIT",
-          "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
-          "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "LLMTRACE_TRACES_FILE", "NO_COLOR",
-          "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
-          "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TIMEOUT",
-          "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_COMPRESSION"})
+    for (const char* v : {"OTEL_SDK_DISABLED",
+                          "OTEL_TRACES_EXPORTER",
+                          "OTEL_SERVICE_NAME",
+                          "OTEL_RESOURCE_ATTRIBUTES",
+                          "OTEL_TRACES_SAMPLER",
+                          "OTEL_TRACES_SAMPLER_ARG",
+                          "OTEL_BSP_SCHEDULE_DELAY",
+                          "OTEL_BSP_EXPORT_TIMEOUT",
+                          "OTEL_BSP_MAX_QUEUE_SIZE",
+                          "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+                          "OTEL_ATTRIBUTE_COUNT_LIMIT",
+                          "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+                          "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+                          "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+                          "LLMTRACE_TRACES_FILE",
+                          "NO_COLOR",
+                          "OTEL_EXPORTER_OTLP_ENDPOINT",
+                          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                          "OTEL_EXPORTER_OTLP_PROTOCOL",
+                          "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+                          "OTEL_EXPORTER_OTLP_HEADERS",
+                          "OTEL_EXPORTER_OTLP_TIMEOUT",
+                          "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+                          "OTEL_EXPORTER_OTLP_COMPRESSION"})
       vars.push_back(std::make_unique<scoped_env>(v, std::nullopt));
   }
   void set(const char* name, std::string value) {
@@ -182,7 +197,10 @@ TEST_CASE("the guard flushes at scope exit and restores the no-op provider") {
   {
     auto guard = init();
     const auto t = get_tracer("my-app");
-    { span root(t, "invoke_workflow rag"); span child(t, "chat llama3.2"); }
+    {
+      span root(t, "invoke_workflow rag");
+      span child(t, "chat llama3.2");
+    }
     CHECK(read_lines(path).empty());  // still queued
   }
   const auto spans = spans_in(path);

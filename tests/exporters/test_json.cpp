@@ -47,9 +47,7 @@ span_data basic_span(const resource* r, const instrumentation_scope* sc, std::st
 
 }  // namespace
 
-TEST_CASE("an empty batch is an empty request") {
-  CHECK(encode({}) == R"({"resourceSpans":[]})");
-}
+TEST_CASE("an empty batch is an empty request") { CHECK(encode({}) == R"({"resourceSpans":[]})"); }
 
 TEST_CASE("a span with every attribute type, events, links and status has the exact OTLP/JSON shape") {
   resource res;

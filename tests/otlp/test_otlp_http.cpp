@@ -88,8 +88,8 @@ class env_guard {
  private:
   static std::vector<const char*> all_names() {
     std::vector<const char*> out;
-    static const char* const suffixes[] = {"ENDPOINT",    "PROTOCOL", "HEADERS",           "TIMEOUT", "COMPRESSION",
-                                           "CERTIFICATE", "CLIENT_KEY", "CLIENT_CERTIFICATE"};
+    static const char* const suffixes[] = {"ENDPOINT",    "PROTOCOL",    "HEADERS",    "TIMEOUT",
+                                           "COMPRESSION", "CERTIFICATE", "CLIENT_KEY", "CLIENT_CERTIFICATE"};
     static std::vector<std::string> names;
     if (names.empty())
       for (const char* s : suffixes) {
@@ -167,9 +167,7 @@ t::otlp_encoding encoding_of(otlp_protocol p) {
   return p == otlp_protocol::http_json ? t::otlp_encoding::json : t::otlp_encoding::protobuf;
 }
 
-long long elapsed_ms(steady::time_point since) {
-  return std::chrono::duration_cast<ms>(steady::now() - since).count();
-}
+long long elapsed_ms(steady::time_point since) { return std::chrono::duration_cast<ms>(steady::now() - since).count(); }
 
 /// The JS decoders' reading of `payload` equals ours (when node and the npm packages are there).
 void check_with_js(const std::string& payload, t::otlp_encoding enc) {

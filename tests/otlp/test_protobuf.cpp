@@ -422,12 +422,12 @@ TEST_CASE("the wire bytes of a minimal span are exactly protobuf's") {
   span += "\x0a\x10";  // trace_id
   for (char c = 0; c < 16; ++c) span.push_back(c);
   span += std::string("\x12\x08\x01\x02\x03\x04\x05\x06\x07\x08", 10);  // span_id
-  span += "\x2a\x01n";                                                   // name
-  span += "\x30\x03";                                                    // kind = client
-  span += std::string("\x39\x01\0\0\0\0\0\0\0", 9);                      // start (fixed64)
-  span += std::string("\x41\x02\0\0\0\0\0\0\0", 9);                      // end (fixed64)
-  span += "\x4a\x08\x0a\x01k\x12\x03\x18\x96\x01";                       // attributes: k = int 150
-  span += std::string("\x85\x01\x01\x01\0\0", 6);                        // flags = 0x101 (fixed32)
+  span += "\x2a\x01n";                                                  // name
+  span += "\x30\x03";                                                   // kind = client
+  span += std::string("\x39\x01\0\0\0\0\0\0\0", 9);                     // start (fixed64)
+  span += std::string("\x41\x02\0\0\0\0\0\0\0", 9);                     // end (fixed64)
+  span += "\x4a\x08\x0a\x01k\x12\x03\x18\x96\x01";                      // attributes: k = int 150
+  span += std::string("\x85\x01\x01\x01\0\0", 6);                       // flags = 0x101 (fixed32)
   REQUIRE(span.size() == 67);
   // No resource and no scope were set: ResourceSpans{ScopeSpans{Span}}.
   const std::string expected = std::string("\x0a\x47\x12\x45\x12\x43", 6) + span;
@@ -504,12 +504,14 @@ TEST_CASE("ExportTraceServiceResponse partial_success is decoded") {
   CHECK(otlp::decode_export_response("", ps));
   CHECK_FALSE(ps.any());
 
-  CHECK(otlp::decode_export_response(t::encode_export_response_partial(t::otlp_encoding::protobuf, 3, "3 spans too old"), ps));
+  CHECK(otlp::decode_export_response(
+      t::encode_export_response_partial(t::otlp_encoding::protobuf, 3, "3 spans too old"), ps));
   CHECK(ps.any());
   CHECK(ps.rejected_spans == 3);
   CHECK(ps.error_message == "3 spans too old");
 
-  CHECK(otlp::decode_export_response(t::encode_export_response_partial(t::otlp_encoding::protobuf, 0, "warning only"), ps));
+  CHECK(otlp::decode_export_response(t::encode_export_response_partial(t::otlp_encoding::protobuf, 0, "warning only"),
+                                     ps));
   CHECK(ps.any());
   CHECK(ps.rejected_spans == 0);
   CHECK(ps.error_message == "warning only");
@@ -530,6 +532,9 @@ TEST_CASE("google.rpc.Status bodies are decoded") {
   CHECK(otlp::decode_rpc_status(t::encode_rpc_status(t::otlp_encoding::protobuf, 3, "span 2 has no trace id"), st));
   CHECK(st.code == 3);
   CHECK(st.message == "span 2 has no trace id");
-  CHECK_FALSE(otlp::decode_rpc_status(std::string("\x12\x09" "abc", 5), st));
+  CHECK_FALSE(otlp::decode_rpc_status(std::string("\x12\x09"
+                                                  "abc",
+                                                  5),
+                                      st));
   CHECK(st.message.empty());
 }

@@ -103,8 +103,10 @@ answer render(const scripted_response& r, otlp_encoding enc) {
       break;
   }
   for (const auto& h : r.headers) {
-    if (lower(h.first) == "content-type") a.content_type = h.second;
-    else a.headers.push_back(h);
+    if (lower(h.first) == "content-type")
+      a.content_type = h.second;
+    else
+      a.headers.push_back(h);
   }
   return a;
 }

@@ -45,18 +45,18 @@ struct header_name_less {
 using header_map = std::multimap<std::string, std::string, header_name_less>;
 
 struct received_request {
-  std::string method;       // "POST"
-  std::string path;         // "/v1/traces"
-  std::string target;       // the request target as sent (path and query)
-  header_map headers;       // every header the client sent, names matched case-insensitively
-  std::string raw_body;     // the body exactly as on the wire (still gzip-compressed if it was)
-  std::string body;         // the body after gunzip (== raw_body when not compressed)
-  bool gzip = false;        // Content-Encoding: gzip
-  std::optional<otlp_encoding> encoding;  // from Content-Type; empty when unsupported
-  decoded_request decoded;  // valid when decode_error is empty
-  std::string decode_error; // why the request could not be decoded ("" when it could)
+  std::string method;                             // "POST"
+  std::string path;                               // "/v1/traces"
+  std::string target;                             // the request target as sent (path and query)
+  header_map headers;                             // every header the client sent, names matched case-insensitively
+  std::string raw_body;                           // the body exactly as on the wire (still gzip-compressed if it was)
+  std::string body;                               // the body after gunzip (== raw_body when not compressed)
+  bool gzip = false;                              // Content-Encoding: gzip
+  std::optional<otlp_encoding> encoding;          // from Content-Type; empty when unsupported
+  decoded_request decoded;                        // valid when decode_error is empty
+  std::string decode_error;                       // why the request could not be decoded ("" when it could)
   std::chrono::steady_clock::time_point arrival;  // when the whole request had been received
-  int response_status = 0;  // what the collector answered (0 while a hang() is holding it)
+  int response_status = 0;                        // what the collector answered (0 while a hang() is holding it)
 
   // First value of a header ("" when absent) / presence / number of occurrences.
   std::string header(std::string_view name) const;
@@ -97,9 +97,9 @@ struct scripted_response {
 };
 
 struct fake_collector_options {
-  bool keep_alive = true;           // HTTP/1.1 keep-alive (false: Connection: close after each answer)
-  int keep_alive_timeout_sec = 1;   // an idle kept-alive connection delays stop() by at most this
-  std::size_t threads = 16;         // concurrent connections (hung requests each hold one)
+  bool keep_alive = true;          // HTTP/1.1 keep-alive (false: Connection: close after each answer)
+  int keep_alive_timeout_sec = 1;  // an idle kept-alive connection delays stop() by at most this
+  std::size_t threads = 16;        // concurrent connections (hung requests each hold one)
 };
 
 class fake_collector {

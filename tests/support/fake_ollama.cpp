@@ -68,8 +68,7 @@ std::string to_lower_ascii(std::string s) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
   }
   return true;
 }
@@ -87,15 +86,15 @@ std::size_t utf8_seq_len(std::string_view s, std::size_t i) {
   if (b0 >= 0xE0 && b0 <= 0xEF) {
     if (!cont(1) || !cont(2)) return 0;
     const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b0 == 0xE0 && b1 < 0xA0) return 0;   // overlong
-    if (b0 == 0xED && b1 > 0x9F) return 0;   // surrogates
+    if (b0 == 0xE0 && b1 < 0xA0) return 0;  // overlong
+    if (b0 == 0xED && b1 > 0x9F) return 0;  // surrogates
     return 3;
   }
   if (b0 >= 0xF0 && b0 <= 0xF4) {
     if (!cont(1) || !cont(2) || !cont(3)) return 0;
     const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b0 == 0xF0 && b1 < 0x90) return 0;   // overlong
-    if (b0 == 0xF4 && b1 > 0x8F) return 0;   // > U+10FFFF
+    if (b0 == 0xF0 && b1 < 0x90) return 0;  // overlong
+    if (b0 == 0xF4 && b1 > 0x8F) return 0;  // > U+10FFFF
     return 4;
   }
   return 0;
@@ -229,16 +228,36 @@ void append_go_string(std::string& out, std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '<': out += "\\u003c"; break;
-        case '>': out += "\\u003e"; break;
-        case '&': out += "\\u0026"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '<':
+          out += "\\u003c";
+          break;
+        case '>':
+          out += "\\u003e";
+          break;
+        case '&':
+          out += "\\u0026";
+          break;
         default:
           if (c < 0x20) {
             out += "\\u00";
@@ -293,12 +312,24 @@ void append_go_float(std::string& out, double d, bool f32) {
 
 void encode_go(std::string& out, const ojson& j, bool f32) {
   switch (j.type()) {
-    case ojson::value_t::null: out += "null"; break;
-    case ojson::value_t::boolean: out += j.get<bool>() ? "true" : "false"; break;
-    case ojson::value_t::number_integer: out += std::to_string(j.get<std::int64_t>()); break;
-    case ojson::value_t::number_unsigned: out += std::to_string(j.get<std::uint64_t>()); break;
-    case ojson::value_t::number_float: append_go_float(out, j.get<double>(), f32); break;
-    case ojson::value_t::string: append_go_string(out, j.get_ref<const std::string&>()); break;
+    case ojson::value_t::null:
+      out += "null";
+      break;
+    case ojson::value_t::boolean:
+      out += j.get<bool>() ? "true" : "false";
+      break;
+    case ojson::value_t::number_integer:
+      out += std::to_string(j.get<std::int64_t>());
+      break;
+    case ojson::value_t::number_unsigned:
+      out += std::to_string(j.get<std::uint64_t>());
+      break;
+    case ojson::value_t::number_float:
+      append_go_float(out, j.get<double>(), f32);
+      break;
+    case ojson::value_t::string:
+      append_go_string(out, j.get_ref<const std::string&>());
+      break;
     case ojson::value_t::array: {
       out += '[';
       bool first = true;
@@ -324,7 +355,9 @@ void encode_go(std::string& out, const ojson& j, bool f32) {
       break;
     }
     case ojson::value_t::binary:
-    case ojson::value_t::discarded: out += "null"; break;
+    case ojson::value_t::discarded:
+      out += "null";
+      break;
   }
 }
 
@@ -343,14 +376,30 @@ std::string go_quote_char(unsigned char c) {
   if (c == '"') return "'\"'";
   std::string q = "'";
   switch (c) {
-    case '\a': q += "\\a"; break;
-    case '\b': q += "\\b"; break;
-    case '\f': q += "\\f"; break;
-    case '\n': q += "\\n"; break;
-    case '\r': q += "\\r"; break;
-    case '\t': q += "\\t"; break;
-    case '\v': q += "\\v"; break;
-    case '\\': q += "\\\\"; break;
+    case '\a':
+      q += "\\a";
+      break;
+    case '\b':
+      q += "\\b";
+      break;
+    case '\f':
+      q += "\\f";
+      break;
+    case '\n':
+      q += "\\n";
+      break;
+    case '\r':
+      q += "\\r";
+      break;
+    case '\t':
+      q += "\\t";
+      break;
+    case '\v':
+      q += "\\v";
+      break;
+    case '\\':
+      q += "\\\\";
+      break;
     default: {
       static const char* hex = "0123456789abcdef";
       if (c < 0x20 || c == 0x7F) {
@@ -406,12 +455,18 @@ class go_scanner {
     if (eof()) return "unexpected EOF";
     const unsigned char c = cur();
     switch (c) {
-      case '{': return object();
-      case '[': return array();
-      case '"': return string();
-      case 't': return literal("true");
-      case 'f': return literal("false");
-      case 'n': return literal("null");
+      case '{':
+        return object();
+      case '[':
+        return array();
+      case '"':
+        return string();
+      case 't':
+        return literal("true");
+      case 'f':
+        return literal("false");
+      case 'n':
+        return literal("null");
       default:
         if (c == '-' || (c >= '0' && c <= '9')) return number();
         return invalid(c, "looking for beginning of value");
@@ -518,7 +573,8 @@ class go_scanner {
       if (eof()) return "unexpected EOF";
       if (cur() != static_cast<unsigned char>(word[k])) {
         return invalid(cur(), (std::string("in literal ") + word + " (expecting " +
-                               go_quote_char(static_cast<unsigned char>(word[k])) + ")").c_str());
+                               go_quote_char(static_cast<unsigned char>(word[k])) + ")")
+                                  .c_str());
       }
       ++i_;
     }
@@ -556,7 +612,7 @@ class go_scanner {
 
 struct decoded_body {
   bool ok = false;
-  bool empty = false;     // io.EOF: nothing but whitespace
+  bool empty = false;  // io.EOF: nothing but whitespace
   std::string error;
   ojson value;
 };
@@ -588,8 +644,22 @@ decoded_body go_decode(std::string_view body) {
 // Typed request validation (Go's UnmarshalTypeError wording) and key canonicalisation
 // ------------------------------------------------------------------------------------------
 
-enum class fk { string, boolean, integer, number, any, map, duration, think, struct_array, struct_object,
-                string_list, int_list, images, arguments };
+enum class fk {
+  string,
+  boolean,
+  integer,
+  number,
+  any,
+  map,
+  duration,
+  think,
+  struct_array,
+  struct_object,
+  string_list,
+  int_list,
+  images,
+  arguments
+};
 
 struct schema;
 struct field_spec {
@@ -667,13 +737,20 @@ std::string parse_go_duration(const std::string& orig, std::int64_t& ns) {
     const std::string unit(s.substr(0, u));
     s.remove_prefix(u);
     long double mult = 0;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1e3L;
-    else if (unit == "ms") mult = 1e6L;
-    else if (unit == "s") mult = 1e9L;
-    else if (unit == "m") mult = 60e9L;
-    else if (unit == "h") mult = 3600e9L;
-    else return "time: unknown unit \"" + unit + "\" in duration " + quoted();
+    if (unit == "ns")
+      mult = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      mult = 1e3L;
+    else if (unit == "ms")
+      mult = 1e6L;
+    else if (unit == "s")
+      mult = 1e9L;
+    else if (unit == "m")
+      mult = 60e9L;
+    else if (unit == "h")
+      mult = 3600e9L;
+    else
+      return "time: unknown unit \"" + unit + "\" in duration " + quoted();
     total += v * mult;
   }
   if (total > static_cast<long double>(std::numeric_limits<std::int64_t>::max())) return invalid;
@@ -711,7 +788,8 @@ void check_field(const field_spec& f, const ojson& val, ojson& out, const std::s
     case fk::number:
       if (!val.is_number()) return type_error(v, val, fpath, f.go_type);
       break;
-    case fk::any: break;
+    case fk::any:
+      break;
     case fk::map:
       if (!val.is_object()) return type_error(v, val, fpath, f.go_type);
       break;
@@ -824,8 +902,8 @@ const schema& tool_function_schema() {
   return s;
 }
 const schema& tool_schema() {
-  static const schema s{{{"type", fk::string, "string"},
-                         {"function", fk::struct_object, "api.ToolFunction", &tool_function_schema()}}};
+  static const schema s{
+      {{"type", fk::string, "string"}, {"function", fk::struct_object, "api.ToolFunction", &tool_function_schema()}}};
   return s;
 }
 const schema& chat_schema() {
@@ -892,11 +970,11 @@ const schema& show_schema() {
 // Options validation as in api.Options.FromMap; "" when fine.
 std::string check_options(const ojson& req) {
   if (!req.contains("options")) return {};
-  static const std::set<std::string> ints = {"num_keep", "seed", "num_predict", "top_k", "repeat_last_n",
-                                             "num_ctx", "num_batch", "num_gpu", "main_gpu", "num_thread",
-                                             "draft_num_predict"};
-  static const std::set<std::string> floats = {"top_p", "min_p", "typical_p", "temperature", "repeat_penalty",
-                                               "presence_penalty", "frequency_penalty"};
+  static const std::set<std::string> ints = {"num_keep",      "seed",       "num_predict",      "top_k",
+                                             "repeat_last_n", "num_ctx",    "num_batch",        "num_gpu",
+                                             "main_gpu",      "num_thread", "draft_num_predict"};
+  static const std::set<std::string> floats = {
+      "top_p", "min_p", "typical_p", "temperature", "repeat_penalty", "presence_penalty", "frequency_penalty"};
   for (auto it = req["options"].begin(); it != req["options"].end(); ++it) {
     const std::string& key = it.key();
     const ojson& val = it.value();
@@ -1337,8 +1415,9 @@ struct fake_ollama::impl {
     }
     if (d.value.is_null()) return ojson::object();
     if (!d.value.is_object()) {
-      send_error(res, 400, std::string("json: cannot unmarshal ") + json_kind(d.value) +
-                               " into Go value of type api." + go_struct);
+      send_error(
+          res, 400,
+          std::string("json: cannot unmarshal ") + json_kind(d.value) + " into Go value of type api." + go_struct);
       return std::nullopt;
     }
     validation v;
@@ -1437,8 +1516,7 @@ struct fake_ollama::impl {
   }
 
   static std::string apply_stop(const ojson& req, std::string text) {
-    if (!req.contains("options") || !req["options"].contains("stop") || !req["options"]["stop"].is_array())
-      return text;
+    if (!req.contains("options") || !req["options"].contains("stop") || !req["options"]["stop"].is_array()) return text;
     std::size_t cut = text.size();
     for (const auto& s : req["options"]["stop"]) {
       if (!s.is_string() || s.get<std::string>().empty()) continue;
@@ -1503,9 +1581,8 @@ struct fake_ollama::impl {
 
     std::vector<std::string> think_tokens;
     if (think) {
-      const std::string t = thinking_text ? *thinking_text
-                                          : "Let me think about \"" + first_words(user_text, 4) +
-                                                "\" before answering.";
+      const std::string t =
+          thinking_text ? *thinking_text : "Let me think about \"" + first_words(user_text, 4) + "\" before answering.";
       think_tokens = tokenize(t);
     }
     std::vector<std::string> content_tokens = want_tools ? std::vector<std::string>{} : tokenize(text);
@@ -1632,8 +1709,7 @@ struct fake_ollama::impl {
       const bool alive = sink.is_writable();
       lk.lock();
       if (!alive) return hang_result::disconnected;
-      cv.wait_for(lk, std::chrono::milliseconds(5),
-                  [&] { return stopping || release_generation != generation; });
+      cv.wait_for(lk, std::chrono::milliseconds(5), [&] { return stopping || release_generation != generation; });
     }
   }
 
@@ -1649,8 +1725,7 @@ struct fake_ollama::impl {
   }
 
   // Writes `data` in pieces according to the behaviour. Returns false when the peer went away.
-  bool write_framed(httplib::DataSink& sink, const std::string& data, const stream_behaviour& b,
-                    std::mt19937_64& rng) {
+  bool write_framed(httplib::DataSink& sink, const std::string& data, const stream_behaviour& b, std::mt19937_64& rng) {
     auto put = [&](const char* p, std::size_t n) {
       if (is_stopping()) return false;
       if (!sink.write(p, n)) {
@@ -1681,64 +1756,66 @@ struct fake_ollama::impl {
   }
 
   // Installs the NDJSON stream on the response.
-  void send_stream(httplib::Response& res, std::vector<std::string> lines,
-                   stream_behaviour b) {
+  void send_stream(httplib::Response& res, std::vector<std::string> lines, stream_behaviour b) {
     auto shared_lines = std::make_shared<std::vector<std::string>>(std::move(lines));
     res.status = 200;
-    res.set_chunked_content_provider(
-        k_ndjson_type, [this, shared_lines, b](std::size_t, httplib::DataSink& sink) {
-          std::mt19937_64 rng(b.seed);
-          const auto& ls = *shared_lines;
-          const std::size_t cut = std::min(b.after_chunks, ls.empty() ? 0 : ls.size() - 1);
-          auto write_lines = [&](std::size_t from, std::size_t to) {
-            if (b.mode == stream_mode::merge_lines) {
-              std::string all;
-              for (std::size_t i = from; i < to; ++i) all += ls[i];
-              return write_framed(sink, all, b, rng);
-            }
-            if (b.mode == stream_mode::random_splits) {
-              std::string all;
-              for (std::size_t i = from; i < to; ++i) all += ls[i];
-              return write_framed(sink, all, b, rng);
-            }
-            for (std::size_t i = from; i < to; ++i) {
-              if (!write_framed(sink, ls[i], b, rng)) return false;
-            }
-            return true;
-          };
-          switch (b.mode) {
-            case stream_mode::error_mid_stream: {
-              if (!write_lines(0, cut)) return false;
-              ojson err = ojson::object();
-              err["error"] = b.error_message;
-              if (!write_framed(sink, go_encode(err) + "\n", b, rng)) return false;
-              sink.done();
-              return true;
-            }
-            case stream_mode::eof_without_done:
-              if (!write_lines(0, cut)) return false;
-              sink.done();
-              return true;
-            case stream_mode::drop_after_chunks:
-              write_lines(0, cut);
-              return false;  // abort: the connection is closed without the terminating chunk
-            case stream_mode::hang_after_chunks: {
-              if (!write_lines(0, cut)) return false;
-              switch (hang(sink)) {
-                case hang_result::released: break;
-                case hang_result::disconnected: note_disconnect(); return false;
-                case hang_result::stopping: return false;
-              }
-              if (!write_lines(cut, ls.size())) return false;
-              sink.done();
-              return true;
-            }
-            default:
-              if (!write_lines(0, ls.size())) return false;
-              sink.done();
-              return true;
+    res.set_chunked_content_provider(k_ndjson_type, [this, shared_lines, b](std::size_t, httplib::DataSink& sink) {
+      std::mt19937_64 rng(b.seed);
+      const auto& ls = *shared_lines;
+      const std::size_t cut = std::min(b.after_chunks, ls.empty() ? 0 : ls.size() - 1);
+      auto write_lines = [&](std::size_t from, std::size_t to) {
+        if (b.mode == stream_mode::merge_lines) {
+          std::string all;
+          for (std::size_t i = from; i < to; ++i) all += ls[i];
+          return write_framed(sink, all, b, rng);
+        }
+        if (b.mode == stream_mode::random_splits) {
+          std::string all;
+          for (std::size_t i = from; i < to; ++i) all += ls[i];
+          return write_framed(sink, all, b, rng);
+        }
+        for (std::size_t i = from; i < to; ++i) {
+          if (!write_framed(sink, ls[i], b, rng)) return false;
+        }
+        return true;
+      };
+      switch (b.mode) {
+        case stream_mode::error_mid_stream: {
+          if (!write_lines(0, cut)) return false;
+          ojson err = ojson::object();
+          err["error"] = b.error_message;
+          if (!write_framed(sink, go_encode(err) + "\n", b, rng)) return false;
+          sink.done();
+          return true;
+        }
+        case stream_mode::eof_without_done:
+          if (!write_lines(0, cut)) return false;
+          sink.done();
+          return true;
+        case stream_mode::drop_after_chunks:
+          write_lines(0, cut);
+          return false;  // abort: the connection is closed without the terminating chunk
+        case stream_mode::hang_after_chunks: {
+          if (!write_lines(0, cut)) return false;
+          switch (hang(sink)) {
+            case hang_result::released:
+              break;
+            case hang_result::disconnected:
+              note_disconnect();
+              return false;
+            case hang_result::stopping:
+              return false;
           }
-        });
+          if (!write_lines(cut, ls.size())) return false;
+          sink.done();
+          return true;
+        }
+        default:
+          if (!write_lines(0, ls.size())) return false;
+          sink.done();
+          return true;
+      }
+    });
   }
 
   // Installs a single JSON body (non-streaming reply) with the configured framing.
@@ -1754,29 +1831,32 @@ struct fake_ollama::impl {
     }
     auto shared = std::make_shared<std::string>(std::move(body));
     res.status = 200;
-    res.set_content_provider(
-        shared->size(), k_json_type,
-        [this, shared, b](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-          if (offset != 0) return false;
-          std::mt19937_64 rng(b.seed);
-          const std::string& s = *shared;
-          switch (b.mode) {
-            case stream_mode::eof_without_done:
-            case stream_mode::drop_after_chunks:
-              write_framed(sink, s.substr(0, s.size() / 2), b, rng);
-              return false;
-            case stream_mode::hang_after_chunks: {
-              switch (hang(sink)) {
-                case hang_result::released: break;
-                case hang_result::disconnected: note_disconnect(); return false;
-                case hang_result::stopping: return false;
-              }
-              return write_framed(sink, s, stream_behaviour{}, rng);
-            }
-            default:
-              return write_framed(sink, s, b, rng);
-          }
-        });
+    res.set_content_provider(shared->size(), k_json_type,
+                             [this, shared, b](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+                               if (offset != 0) return false;
+                               std::mt19937_64 rng(b.seed);
+                               const std::string& s = *shared;
+                               switch (b.mode) {
+                                 case stream_mode::eof_without_done:
+                                 case stream_mode::drop_after_chunks:
+                                   write_framed(sink, s.substr(0, s.size() / 2), b, rng);
+                                   return false;
+                                 case stream_mode::hang_after_chunks: {
+                                   switch (hang(sink)) {
+                                     case hang_result::released:
+                                       break;
+                                     case hang_result::disconnected:
+                                       note_disconnect();
+                                       return false;
+                                     case hang_result::stopping:
+                                       return false;
+                                   }
+                                   return write_framed(sink, s, stream_behaviour{}, rng);
+                                 }
+                                 default:
+                                   return write_framed(sink, s, b, rng);
+                               }
+                             });
   }
 
   // ---- endpoints ----
@@ -1830,13 +1910,14 @@ struct fake_ollama::impl {
     if (!spec.completion)
       return send_error(res, 400, "\"" + model + "\" does not support " + (is_chat ? "chat" : "generate"));
     if (is_chat && rq.contains("tools") && !rq["tools"].empty() && !spec.tools)
-      return send_error(res, 400, "registry.ollama.ai/library/" + normalize_model(spec.name) +
-                                      " does not support tools");
+      return send_error(res, 400,
+                        "registry.ollama.ai/library/" + normalize_model(spec.name) + " does not support tools");
     const bool explicit_think = rq.contains("think") && think_requested(rq, false);
     if (explicit_think && !spec.thinking) return send_error(res, 400, "\"" + model + "\" does not support thinking");
     if (rq.contains("format")) {
       const ojson& f = rq["format"];
-      const bool ok = f.is_object() || (f.is_string() && (f.get<std::string>().empty() || f.get<std::string>() == "json"));
+      const bool ok =
+          f.is_object() || (f.is_string() && (f.get<std::string>().empty() || f.get<std::string>() == "json"));
       if (!ok) return send_error(res, 400, "invalid format: expected \"json\" or a valid JSON schema");
     }
     if (!is_chat && rq.value("raw", false) &&
@@ -1846,8 +1927,8 @@ struct fake_ollama::impl {
     if (std::string e = check_options(rq); !e.empty()) return send_error(res, 500, e);
 
     const std::int64_t keep_alive = keep_alive_ns(rq);
-    const bool empty = is_chat ? (!rq.contains("messages") || rq["messages"].empty())
-                               : rq.value("prompt", std::string()).empty();
+    const bool empty =
+        is_chat ? (!rq.contains("messages") || rq["messages"].empty()) : rq.value("prompt", std::string()).empty();
     if (empty) {
       touch_model(model, keep_alive);
       ojson o = ojson::object();
@@ -1879,8 +1960,8 @@ struct fake_ollama::impl {
         lines.push_back(go_encode(is_chat ? chat_chunk(model, "", &t, nullptr) : generate_chunk(model, "", &t)) + "\n");
       }
       for (const auto& t : p.content) {
-        lines.push_back(go_encode(is_chat ? chat_chunk(model, t, nullptr, nullptr) : generate_chunk(model, t, nullptr)) +
-                        "\n");
+        lines.push_back(
+            go_encode(is_chat ? chat_chunk(model, t, nullptr, nullptr) : generate_chunk(model, t, nullptr)) + "\n");
       }
       if (p.tool_calls.is_array()) lines.push_back(go_encode(chat_chunk(model, "", nullptr, &p.tool_calls)) + "\n");
       ojson fin = is_chat ? chat_chunk(model, "", nullptr, nullptr) : generate_chunk(model, "", nullptr);
@@ -1895,7 +1976,8 @@ struct fake_ollama::impl {
     std::string content, thinking;
     for (const auto& t : p.content) content += t;
     for (const auto& t : p.thinking) thinking += t;
-    ojson o = is_chat ? chat_chunk(model, content, &thinking, &p.tool_calls) : generate_chunk(model, content, &thinking);
+    ojson o =
+        is_chat ? chat_chunk(model, content, &thinking, &p.tool_calls) : generate_chunk(model, content, &thinking);
     o["done"] = true;
     o["done_reason"] = p.done_reason;
     if (want_context) o["context"] = context_array(p, req.body);
@@ -2095,11 +2177,12 @@ struct fake_ollama::impl {
     const std::string arch = spec.family;
     ojson o = ojson::object();
     o["license"] = "Fake license for tests.";
-    o["modelfile"] = "# Modelfile generated by the llmtrace fake\nFROM " + with_tag(spec.name) +
-                     "\nTEMPLATE \"{{ .Prompt }}\"\n";
+    o["modelfile"] =
+        "# Modelfile generated by the llmtrace fake\nFROM " + with_tag(spec.name) + "\nTEMPLATE \"{{ .Prompt }}\"\n";
     o["parameters"] = spec.embedding ? "num_ctx                        " + std::to_string(spec.context_length)
-                                     : std::string("stop                           \"<|eot_id|>\"\n"
-                                                   "temperature                    0.6");
+                                     : std::string(
+                                           "stop                           \"<|eot_id|>\"\n"
+                                           "temperature                    0.6");
     o["template"] = "{{ if .System }}{{ .System }}{{ end }}{{ .Prompt }}";
     o["details"] = details_of(spec);
     // model_info is a Go map: keys come out sorted.
@@ -2126,15 +2209,9 @@ struct fake_ollama::impl {
   // ---- routing ----
   static const std::map<std::string, std::set<std::string>>& known_routes() {
     static const std::map<std::string, std::set<std::string>> routes = {
-        {"/", {"GET", "HEAD"}},
-        {"/api/version", {"GET", "HEAD"}},
-        {"/api/tags", {"GET", "HEAD"}},
-        {"/api/ps", {"GET"}},
-        {"/api/chat", {"POST"}},
-        {"/api/generate", {"POST"}},
-        {"/api/embed", {"POST"}},
-        {"/api/embeddings", {"POST"}},
-        {"/api/show", {"POST"}},
+        {"/", {"GET", "HEAD"}},   {"/api/version", {"GET", "HEAD"}}, {"/api/tags", {"GET", "HEAD"}},
+        {"/api/ps", {"GET"}},     {"/api/chat", {"POST"}},           {"/api/generate", {"POST"}},
+        {"/api/embed", {"POST"}}, {"/api/embeddings", {"POST"}},     {"/api/show", {"POST"}},
     };
     return routes;
   }
@@ -2154,9 +2231,8 @@ struct fake_ollama::impl {
       }
       return httplib::Server::HandlerResponse::Unhandled;
     });
-    svr.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      record(req, res.status);
-    });
+    svr.set_post_routing_handler(
+        [this](const httplib::Request& req, httplib::Response& res) { record(req, res.status); });
 
     svr.Get("/", [](const httplib::Request&, httplib::Response& res) {
       res.status = 200;

@@ -38,8 +38,8 @@ enum class stream_mode {
 
 struct stream_behaviour {
   stream_mode mode = stream_mode::normal;
-  std::size_t after_chunks = 2;   // for the error/eof/hang/drop modes
-  std::uint64_t seed = 1;         // for random_splits
+  std::size_t after_chunks = 2;  // for the error/eof/hang/drop modes
+  std::uint64_t seed = 1;        // for random_splits
   // for error_mid_stream; the default mimics a real tool-call parser failure
   std::string error_message = "error parsing tool call: raw='{\"name\": \"get_weather\", \"arguments\": {'";
 };
@@ -48,29 +48,29 @@ struct stream_behaviour {
 // "llama3.2:latest" and "registry.ollama.ai/library/llama3.2:latest" are the same model, and
 // responses echo the model string exactly as the client sent it.
 struct model_spec {
-  std::string name;                       // without tag, e.g. "llama3.2" (tag "latest" implied)
+  std::string name;  // without tag, e.g. "llama3.2" (tag "latest" implied)
   std::string family = "llama";
   std::string parameter_size = "3.2B";
   std::string quantization_level = "Q4_K_M";
-  bool completion = true;                 // chat + generate
+  bool completion = true;  // chat + generate
   bool tools = true;
-  bool thinking = false;                  // omitting `think` then means true
-  bool embedding = false;                 // embedding-only model ("does not support chat")
+  bool thinking = false;   // omitting `think` then means true
+  bool embedding = false;  // embedding-only model ("does not support chat")
   bool vision = false;
-  std::size_t embedding_length = 3072;    // vector size on /api/embed
-  std::int64_t context_length = 4096;     // tokens; /api/embed truncate:false checks against it
-  std::int64_t size = 2019393189;         // bytes
-  bool starts_loaded = true;              // false: the first request is a cold load
-  std::int64_t cold_load_ns = 6300000000; // load_duration of a cold request
-  std::int64_t warm_load_ns = 1843209;    // load_duration once loaded
+  std::size_t embedding_length = 3072;     // vector size on /api/embed
+  std::int64_t context_length = 4096;      // tokens; /api/embed truncate:false checks against it
+  std::int64_t size = 2019393189;          // bytes
+  bool starts_loaded = true;               // false: the first request is a cold load
+  std::int64_t cold_load_ns = 6300000000;  // load_duration of a cold request
+  std::int64_t warm_load_ns = 1843209;     // load_duration once loaded
 };
 
 struct fake_ollama_config {
-  std::vector<model_spec> models;         // empty: default_models()
-  std::string version = "0.33.0-rc2";     // GET /api/version
-  std::string fixed_created_at;           // non-empty: every created_at uses it (byte-stable streams)
-  int keep_alive_timeout_s = 2;           // idle keep-alive connections are closed after this
-  bool check_host_header = true;          // 403 for a non-local Host header, like the real server
+  std::vector<model_spec> models;      // empty: default_models()
+  std::string version = "0.33.0-rc2";  // GET /api/version
+  std::string fixed_created_at;        // non-empty: every created_at uses it (byte-stable streams)
+  int keep_alive_timeout_s = 2;        // idle keep-alive connections are closed after this
+  bool check_host_header = true;       // 403 for a non-local Host header, like the real server
 };
 
 // The default models: llama3.2 (warm, tools), qwen3 (thinking, tools), cold-llama (cold start,
@@ -78,15 +78,15 @@ struct fake_ollama_config {
 std::vector<model_spec> default_models();
 
 struct recorded_request {
-  std::size_t index = 0;                  // 0-based order of arrival
-  std::string method;                     // "POST", "GET", "HEAD", ...
-  std::string path;                       // "/api/chat" (no query string)
-  std::string target;                     // request target as sent, with query
+  std::size_t index = 0;                            // 0-based order of arrival
+  std::string method;                               // "POST", "GET", "HEAD", ...
+  std::string path;                                 // "/api/chat" (no query string)
+  std::string target;                               // request target as sent, with query
   std::multimap<std::string, std::string> headers;  // names as sent by the client
-  std::string body;                       // raw body
-  nlohmann::json json;                    // parsed body (null when absent or malformed)
+  std::string body;                                 // raw body
+  nlohmann::json json;                              // parsed body (null when absent or malformed)
   bool json_valid = false;
-  int status = 0;                         // status the fake answered with (0 if still running)
+  int status = 0;  // status the fake answered with (0 if still running)
 
   // Case-insensitive header lookup; "" when missing.
   std::string header(const std::string& name) const;
@@ -110,10 +110,10 @@ class fake_ollama {
   fake_ollama& operator=(const fake_ollama&) = delete;
 
   int port() const;
-  std::string base_url() const;           // "http://127.0.0.1:PORT"
+  std::string base_url() const;  // "http://127.0.0.1:PORT"
 
   // ---- test controls (thread-safe) ----
-  void set_mode(stream_behaviour behaviour);   // for every later response
+  void set_mode(stream_behaviour behaviour);  // for every later response
   void set_mode(stream_mode mode, std::size_t after_chunks = 2, std::uint64_t seed = 1);
   // One-shot (queued) override, consumed by the next chat/generate reply that generates text
   // (load/unload answers and errors do not consume it).
@@ -122,7 +122,7 @@ class fake_ollama {
   // The next `count` requests to a model endpoint (chat, generate, embed, embeddings, show; or
   // only `path` when given) fail before the first byte with `status` and {"error":message}.
   void fail_next(int status, std::string message, std::size_t count = 1, std::string path = {});
-  void set_reply(const std::string& model, std::string text);     // canned answer for chat/generate
+  void set_reply(const std::string& model, std::string text);  // canned answer for chat/generate
   void clear_reply(const std::string& model);
   void set_thinking(const std::string& model, std::string text);  // thinking text of a thinking model
   void set_cold(const std::string& model, bool cold = true);      // next request pays a cold load
@@ -138,8 +138,8 @@ class fake_ollama {
   void release_hung();
 
   // ---- observation (thread-safe) ----
-  std::vector<recorded_request> requests() const;   // a copy
-  recorded_request last_request() const;            // default-constructed when there is none
+  std::vector<recorded_request> requests() const;  // a copy
+  recorded_request last_request() const;           // default-constructed when there is none
   std::size_t request_count() const;
   void clear_requests();
   bool wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const;

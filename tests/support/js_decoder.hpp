@@ -54,8 +54,10 @@ namespace js_detail {
 inline std::string shell_quote(std::string_view s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out.push_back(c);
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out.push_back(c);
   }
   out.push_back('\'');
   return out;
@@ -102,7 +104,8 @@ inline std::string read_all(const std::string& path) {
 // Decodes an ExportTraceServiceRequest with the official JS decoders; returns the canonical JSON.
 inline nlohmann::json js_decode(std::string_view payload, otlp_encoding encoding) {
   if (!node_available()) {
-    throw js_decoder_unavailable("js_decode: node is missing (install Node.js >= 18.19 to run the OTLP/JS cross-check)");
+    throw js_decoder_unavailable(
+        "js_decode: node is missing (install Node.js >= 18.19 to run the OTLP/JS cross-check)");
   }
   const js_detail::temp_file input(payload);
   const js_detail::temp_file errors("");
@@ -119,9 +122,12 @@ inline nlohmann::json js_decode(std::string_view payload, otlp_encoding encoding
   const int code = (status != -1 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
   const std::string err = js_detail::read_all(errors.path());
   switch (code) {
-    case 0: break;
-    case 1: throw decode_error("OTLP/JS decoder rejected the payload: " + err);
-    case 3: throw js_decoder_unavailable("js_decode: node or the npm packages are missing: " + err);
+    case 0:
+      break;
+    case 1:
+      throw decode_error("OTLP/JS decoder rejected the payload: " + err);
+    case 3:
+      throw js_decoder_unavailable("js_decode: node or the npm packages are missing: " + err);
     default:
       throw std::runtime_error("js_decode: " + cmd + " failed (exit " + std::to_string(code) + "): " + err);
   }

@@ -63,9 +63,7 @@ class decode_error : public std::runtime_error {
 
 enum class otlp_encoding { protobuf, json };
 
-inline const char* to_string(otlp_encoding e) noexcept {
-  return e == otlp_encoding::protobuf ? "protobuf" : "json";
-}
+inline const char* to_string(otlp_encoding e) noexcept { return e == otlp_encoding::protobuf ? "protobuf" : "json"; }
 inline const char* content_type_of(otlp_encoding e) noexcept {
   return e == otlp_encoding::protobuf ? "application/x-protobuf" : "application/json";
 }
@@ -79,14 +77,22 @@ enum class value_type { empty, string, boolean, integer, floating, array, kvlist
 // "string", "bool", "int", "double", "array", "kvlist", "bytes", "empty" (the canonical JSON tags).
 inline const char* type_name(value_type t) noexcept {
   switch (t) {
-    case value_type::string: return "string";
-    case value_type::boolean: return "bool";
-    case value_type::integer: return "int";
-    case value_type::floating: return "double";
-    case value_type::array: return "array";
-    case value_type::kvlist: return "kvlist";
-    case value_type::bytes: return "bytes";
-    case value_type::empty: break;
+    case value_type::string:
+      return "string";
+    case value_type::boolean:
+      return "bool";
+    case value_type::integer:
+      return "int";
+    case value_type::floating:
+      return "double";
+    case value_type::array:
+      return "array";
+    case value_type::kvlist:
+      return "kvlist";
+    case value_type::bytes:
+      return "bytes";
+    case value_type::empty:
+      break;
   }
   return "empty";
 }
@@ -126,21 +132,67 @@ struct decoded_value {
   bool is_bytes() const noexcept { return type == value_type::bytes; }
 
   // Typed access; throws std::logic_error("value is int, not string") on a type mismatch.
-  const std::string& as_string() const { expect(value_type::string); return string_value; }
-  bool as_bool() const { expect(value_type::boolean); return bool_value; }
-  std::int64_t as_int() const { expect(value_type::integer); return int_value; }
-  double as_double() const { expect(value_type::floating); return double_value; }
-  const std::vector<decoded_value>& as_array() const { expect(value_type::array); return array_value; }
-  const decoded_attributes& as_kvlist() const { expect(value_type::kvlist); return kvlist_value; }
-  const std::string& as_bytes() const { expect(value_type::bytes); return bytes_value; }
+  const std::string& as_string() const {
+    expect(value_type::string);
+    return string_value;
+  }
+  bool as_bool() const {
+    expect(value_type::boolean);
+    return bool_value;
+  }
+  std::int64_t as_int() const {
+    expect(value_type::integer);
+    return int_value;
+  }
+  double as_double() const {
+    expect(value_type::floating);
+    return double_value;
+  }
+  const std::vector<decoded_value>& as_array() const {
+    expect(value_type::array);
+    return array_value;
+  }
+  const decoded_attributes& as_kvlist() const {
+    expect(value_type::kvlist);
+    return kvlist_value;
+  }
+  const std::string& as_bytes() const {
+    expect(value_type::bytes);
+    return bytes_value;
+  }
 
   inline nlohmann::json to_json() const;  // canonical VALUE
 
-  static decoded_value make_string(std::string s) { decoded_value v; v.type = value_type::string; v.string_value = std::move(s); return v; }
-  static decoded_value make_bool(bool b) { decoded_value v; v.type = value_type::boolean; v.bool_value = b; return v; }
-  static decoded_value make_int(std::int64_t i) { decoded_value v; v.type = value_type::integer; v.int_value = i; return v; }
-  static decoded_value make_double(double d) { decoded_value v; v.type = value_type::floating; v.double_value = d; return v; }
-  static decoded_value make_bytes(std::string b) { decoded_value v; v.type = value_type::bytes; v.bytes_value = std::move(b); return v; }
+  static decoded_value make_string(std::string s) {
+    decoded_value v;
+    v.type = value_type::string;
+    v.string_value = std::move(s);
+    return v;
+  }
+  static decoded_value make_bool(bool b) {
+    decoded_value v;
+    v.type = value_type::boolean;
+    v.bool_value = b;
+    return v;
+  }
+  static decoded_value make_int(std::int64_t i) {
+    decoded_value v;
+    v.type = value_type::integer;
+    v.int_value = i;
+    return v;
+  }
+  static decoded_value make_double(double d) {
+    decoded_value v;
+    v.type = value_type::floating;
+    v.double_value = d;
+    return v;
+  }
+  static decoded_value make_bytes(std::string b) {
+    decoded_value v;
+    v.type = value_type::bytes;
+    v.bytes_value = std::move(b);
+    return v;
+  }
 
  private:
   void expect(value_type want) const {
@@ -340,11 +392,16 @@ inline std::string b64_decode(std::string_view in, const std::string& path) {
   int bits = 0;
   for (char c : in) {
     int v = -1;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
     if (v < 0) throw decode_error("OTLP/JSON: " + path + ": invalid base64 character '" + std::string(1, c) + "'");
     acc = (acc << 6) | static_cast<std::uint32_t>(v);
     bits += 6;
@@ -364,11 +421,21 @@ inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
     const auto c = static_cast<unsigned char>(s[i]);
     std::size_t len = 0;
     std::uint32_t cp = 0;
-    if (c < 0x80) { ++i; continue; }
-    if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1fu; }
-    else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0fu; }
-    else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07u; }
-    else return i;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if ((c & 0xe0) == 0xc0) {
+      len = 2;
+      cp = c & 0x1fu;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3;
+      cp = c & 0x0fu;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4;
+      cp = c & 0x07u;
+    } else
+      return i;
     if (i + len > s.size()) return i;
     for (std::size_t k = 1; k < len; ++k) {
       const auto cc = static_cast<unsigned char>(s[i + k]);
@@ -390,13 +457,20 @@ enum wire_type : std::uint32_t { wt_varint = 0, wt_fixed64 = 1, wt_len = 2, wt_f
 
 inline const char* wire_name(std::uint32_t wt) noexcept {
   switch (wt) {
-    case 0: return "varint";
-    case 1: return "fixed64";
-    case 2: return "length-delimited";
-    case 3: return "start-group";
-    case 4: return "end-group";
-    case 5: return "fixed32";
-    default: return "invalid";
+    case 0:
+      return "varint";
+    case 1:
+      return "fixed64";
+    case 2:
+      return "length-delimited";
+    case 3:
+      return "start-group";
+    case 4:
+      return "end-group";
+    case 5:
+      return "fixed32";
+    default:
+      return "invalid";
   }
 }
 
@@ -427,9 +501,15 @@ class pb_reader {
     if (number == 0 || number > 536870911u) fail(f.offset, "invalid field number " + std::to_string(number));
     f.number = static_cast<std::uint32_t>(number);
     switch (f.wire) {
-      case wt_varint: f.value = varint("varint value of field " + std::to_string(number)); break;
-      case wt_fixed64: f.value = fixed(8, number); break;
-      case wt_fixed32: f.value = fixed(4, number); break;
+      case wt_varint:
+        f.value = varint("varint value of field " + std::to_string(number));
+        break;
+      case wt_fixed64:
+        f.value = fixed(8, number);
+        break;
+      case wt_fixed32:
+        f.value = fixed(4, number);
+        break;
       case wt_len: {
         const std::size_t at = base_ + pos_;
         const std::uint64_t len = varint("length of field " + std::to_string(number));
@@ -561,10 +641,26 @@ inline void pb_any_value(pb_reader r, decoded_value& out) {
   pb_field f;
   while (r.next(f)) {
     switch (f.number) {
-      case 1: { auto s = r.as_string(f, "string_value"); out = decoded_value::make_string(std::move(s)); break; }
-      case 2: { const bool b = r.as_bool(f, "bool_value"); out = decoded_value::make_bool(b); break; }
-      case 3: { const auto i = r.as_int64(f, "int_value"); out = decoded_value::make_int(i); break; }
-      case 4: { const double d = r.as_double(f, "double_value"); out = decoded_value::make_double(d); break; }
+      case 1: {
+        auto s = r.as_string(f, "string_value");
+        out = decoded_value::make_string(std::move(s));
+        break;
+      }
+      case 2: {
+        const bool b = r.as_bool(f, "bool_value");
+        out = decoded_value::make_bool(b);
+        break;
+      }
+      case 3: {
+        const auto i = r.as_int64(f, "int_value");
+        out = decoded_value::make_int(i);
+        break;
+      }
+      case 4: {
+        const double d = r.as_double(f, "double_value");
+        out = decoded_value::make_double(d);
+        break;
+      }
       case 5: {
         decoded_value v;
         v.type = value_type::array;
@@ -593,8 +689,13 @@ inline void pb_any_value(pb_reader r, decoded_value& out) {
         out = std::move(v);
         break;
       }
-      case 7: { auto b = r.as_bytes(f, "bytes_value"); out = decoded_value::make_bytes(std::move(b)); break; }
-      default: break;  // unknown field: skipped
+      case 7: {
+        auto b = r.as_bytes(f, "bytes_value");
+        out = decoded_value::make_bytes(std::move(b));
+        break;
+      }
+      default:
+        break;  // unknown field: skipped
     }
   }
 }
@@ -602,8 +703,10 @@ inline void pb_any_value(pb_reader r, decoded_value& out) {
 inline void pb_key_value(pb_reader r, decoded_attribute& out) {
   pb_field f;
   while (r.next(f)) {
-    if (f.number == 1) out.key = r.as_string(f, "key");
-    else if (f.number == 2) pb_any_value(r.sub(f, "value", r.path() + ".value"), out.value);
+    if (f.number == 1)
+      out.key = r.as_string(f, "key");
+    else if (f.number == 2)
+      pb_any_value(r.sub(f, "value", r.path() + ".value"), out.value);
   }
 }
 
@@ -617,8 +720,10 @@ inline void pb_resource(pb_reader r, decoded_resource& out) {
   out = decoded_resource{};
   pb_field f;
   while (r.next(f)) {
-    if (f.number == 1) pb_attribute(r, f, out.attributes);
-    else if (f.number == 2) out.dropped_attributes_count = r.as_uint32(f, "dropped_attributes_count");
+    if (f.number == 1)
+      pb_attribute(r, f, out.attributes);
+    else if (f.number == 2)
+      out.dropped_attributes_count = r.as_uint32(f, "dropped_attributes_count");
   }
 }
 
@@ -627,11 +732,20 @@ inline void pb_scope(pb_reader r, decoded_scope& out) {
   pb_field f;
   while (r.next(f)) {
     switch (f.number) {
-      case 1: out.name = r.as_string(f, "name"); break;
-      case 2: out.version = r.as_string(f, "version"); break;
-      case 3: pb_attribute(r, f, out.attributes); break;
-      case 4: out.dropped_attributes_count = r.as_uint32(f, "dropped_attributes_count"); break;
-      default: break;
+      case 1:
+        out.name = r.as_string(f, "name");
+        break;
+      case 2:
+        out.version = r.as_string(f, "version");
+        break;
+      case 3:
+        pb_attribute(r, f, out.attributes);
+        break;
+      case 4:
+        out.dropped_attributes_count = r.as_uint32(f, "dropped_attributes_count");
+        break;
+      default:
+        break;
     }
   }
 }
@@ -640,11 +754,20 @@ inline void pb_event(pb_reader r, decoded_event& out) {
   pb_field f;
   while (r.next(f)) {
     switch (f.number) {
-      case 1: out.time_unix_nano = r.as_fixed64(f, "time_unix_nano"); break;
-      case 2: out.name = r.as_string(f, "name"); break;
-      case 3: pb_attribute(r, f, out.attributes); break;
-      case 4: out.dropped_attributes_count = r.as_uint32(f, "dropped_attributes_count"); break;
-      default: break;
+      case 1:
+        out.time_unix_nano = r.as_fixed64(f, "time_unix_nano");
+        break;
+      case 2:
+        out.name = r.as_string(f, "name");
+        break;
+      case 3:
+        pb_attribute(r, f, out.attributes);
+        break;
+      case 4:
+        out.dropped_attributes_count = r.as_uint32(f, "dropped_attributes_count");
+        break;
+      default:
+        break;
     }
   }
 }
@@ -653,13 +776,26 @@ inline void pb_link(pb_reader r, decoded_link& out) {
   pb_field f;
   while (r.next(f)) {
     switch (f.number) {
-      case 1: out.trace_id = hex_of(r.as_bytes(f, "trace_id")); break;
-      case 2: out.span_id = hex_of(r.as_bytes(f, "span_id")); break;
-      case 3: out.trace_state = r.as_string(f, "trace_state"); break;
-      case 4: pb_attribute(r, f, out.attributes); break;
-      case 5: out.dropped_attributes_count = r.as_uint32(f, "dropped_attributes_count"); break;
-      case 6: out.flags = r.as_fixed32(f, "flags"); break;
-      default: break;
+      case 1:
+        out.trace_id = hex_of(r.as_bytes(f, "trace_id"));
+        break;
+      case 2:
+        out.span_id = hex_of(r.as_bytes(f, "span_id"));
+        break;
+      case 3:
+        out.trace_state = r.as_string(f, "trace_state");
+        break;
+      case 4:
+        pb_attribute(r, f, out.attributes);
+        break;
+      case 5:
+        out.dropped_attributes_count = r.as_uint32(f, "dropped_attributes_count");
+        break;
+      case 6:
+        out.flags = r.as_fixed32(f, "flags");
+        break;
+      default:
+        break;
     }
   }
 }
@@ -668,8 +804,10 @@ inline void pb_status(pb_reader r, decoded_status& out) {
   out = decoded_status{};
   pb_field f;
   while (r.next(f)) {
-    if (f.number == 2) out.message = r.as_string(f, "message");
-    else if (f.number == 3) out.code = r.as_enum(f, "code");
+    if (f.number == 2)
+      out.message = r.as_string(f, "message");
+    else if (f.number == 3)
+      out.code = r.as_enum(f, "code");
   }
 }
 
@@ -677,33 +815,62 @@ inline void pb_span(pb_reader r, decoded_span& out) {
   pb_field f;
   while (r.next(f)) {
     switch (f.number) {
-      case 1: out.trace_id = hex_of(r.as_bytes(f, "trace_id")); break;
-      case 2: out.span_id = hex_of(r.as_bytes(f, "span_id")); break;
-      case 3: out.trace_state = r.as_string(f, "trace_state"); break;
-      case 4: out.parent_span_id = hex_of(r.as_bytes(f, "parent_span_id")); break;
-      case 5: out.name = r.as_string(f, "name"); break;
-      case 6: out.kind = r.as_enum(f, "kind"); break;
-      case 7: out.start_time_unix_nano = r.as_fixed64(f, "start_time_unix_nano"); break;
-      case 8: out.end_time_unix_nano = r.as_fixed64(f, "end_time_unix_nano"); break;
-      case 9: pb_attribute(r, f, out.attributes); break;
-      case 10: out.dropped_attributes_count = r.as_uint32(f, "dropped_attributes_count"); break;
+      case 1:
+        out.trace_id = hex_of(r.as_bytes(f, "trace_id"));
+        break;
+      case 2:
+        out.span_id = hex_of(r.as_bytes(f, "span_id"));
+        break;
+      case 3:
+        out.trace_state = r.as_string(f, "trace_state");
+        break;
+      case 4:
+        out.parent_span_id = hex_of(r.as_bytes(f, "parent_span_id"));
+        break;
+      case 5:
+        out.name = r.as_string(f, "name");
+        break;
+      case 6:
+        out.kind = r.as_enum(f, "kind");
+        break;
+      case 7:
+        out.start_time_unix_nano = r.as_fixed64(f, "start_time_unix_nano");
+        break;
+      case 8:
+        out.end_time_unix_nano = r.as_fixed64(f, "end_time_unix_nano");
+        break;
+      case 9:
+        pb_attribute(r, f, out.attributes);
+        break;
+      case 10:
+        out.dropped_attributes_count = r.as_uint32(f, "dropped_attributes_count");
+        break;
       case 11: {
         decoded_event e;
         pb_event(r.sub(f, "events", idx(r.path(), "events", out.events.size())), e);
         out.events.push_back(std::move(e));
         break;
       }
-      case 12: out.dropped_events_count = r.as_uint32(f, "dropped_events_count"); break;
+      case 12:
+        out.dropped_events_count = r.as_uint32(f, "dropped_events_count");
+        break;
       case 13: {
         decoded_link l;
         pb_link(r.sub(f, "links", idx(r.path(), "links", out.links.size())), l);
         out.links.push_back(std::move(l));
         break;
       }
-      case 14: out.dropped_links_count = r.as_uint32(f, "dropped_links_count"); break;
-      case 15: pb_status(r.sub(f, "status", r.path() + ".status"), out.status); break;
-      case 16: out.flags = r.as_fixed32(f, "flags"); break;
-      default: break;
+      case 14:
+        out.dropped_links_count = r.as_uint32(f, "dropped_links_count");
+        break;
+      case 15:
+        pb_status(r.sub(f, "status", r.path() + ".status"), out.status);
+        break;
+      case 16:
+        out.flags = r.as_fixed32(f, "flags");
+        break;
+      default:
+        break;
     }
   }
 }
@@ -712,15 +879,20 @@ inline void pb_scope_spans(pb_reader r, decoded_scope_spans& out) {
   pb_field f;
   while (r.next(f)) {
     switch (f.number) {
-      case 1: pb_scope(r.sub(f, "scope", r.path() + ".scope"), out.scope); break;
+      case 1:
+        pb_scope(r.sub(f, "scope", r.path() + ".scope"), out.scope);
+        break;
       case 2: {
         decoded_span s;
         pb_span(r.sub(f, "spans", idx(r.path(), "spans", out.spans.size())), s);
         out.spans.push_back(std::move(s));
         break;
       }
-      case 3: out.schema_url = r.as_string(f, "schema_url"); break;
-      default: break;
+      case 3:
+        out.schema_url = r.as_string(f, "schema_url");
+        break;
+      default:
+        break;
     }
   }
 }
@@ -729,15 +901,20 @@ inline void pb_resource_spans(pb_reader r, decoded_resource_spans& out) {
   pb_field f;
   while (r.next(f)) {
     switch (f.number) {
-      case 1: pb_resource(r.sub(f, "resource", r.path() + ".resource"), out.resource); break;
+      case 1:
+        pb_resource(r.sub(f, "resource", r.path() + ".resource"), out.resource);
+        break;
       case 2: {
         decoded_scope_spans ss;
         pb_scope_spans(r.sub(f, "scope_spans", idx(r.path(), "scope_spans", out.scope_spans.size())), ss);
         out.scope_spans.push_back(std::move(ss));
         break;
       }
-      case 3: out.schema_url = r.as_string(f, "schema_url"); break;
-      default: break;
+      case 3:
+        out.schema_url = r.as_string(f, "schema_url");
+        break;
+      default:
+        break;
     }
   }
 }
@@ -864,7 +1041,8 @@ inline std::uint64_t u64_member(const json& obj, const char* key, const std::str
 inline int enum_member(const json& obj, const char* key, const std::string& path) {
   const json* m = member(obj, key);
   if (m == nullptr) return 0;
-  if (m->is_string()) jfail(path + "." + key, "enum given as the string " + m->dump() + "; OTLP/JSON requires an integer");
+  if (m->is_string())
+    jfail(path + "." + key, "enum given as the string " + m->dump() + "; OTLP/JSON requires an integer");
   if (!m->is_number_integer()) jfail(path + "." + key, std::string("expected an integer enum, got ") + jtype(*m));
   const bool too_big = m->is_number_unsigned() &&
                        m->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max());
@@ -1088,18 +1266,32 @@ inline nlohmann::json decoded_attributes::to_json() const {
 inline nlohmann::json decoded_value::to_json() const {
   nlohmann::json inner;
   switch (type) {
-    case value_type::string: inner = string_value; break;
-    case value_type::boolean: inner = bool_value; break;
-    case value_type::integer: inner = std::to_string(int_value); break;
-    case value_type::floating: inner = otlp_detail::canonical_double(double_value); break;
+    case value_type::string:
+      inner = string_value;
+      break;
+    case value_type::boolean:
+      inner = bool_value;
+      break;
+    case value_type::integer:
+      inner = std::to_string(int_value);
+      break;
+    case value_type::floating:
+      inner = otlp_detail::canonical_double(double_value);
+      break;
     case value_type::array: {
       inner = nlohmann::json::array();
       for (const auto& v : array_value) inner.push_back(v.to_json());
       break;
     }
-    case value_type::kvlist: inner = kvlist_value.to_json(); break;
-    case value_type::bytes: inner = otlp_detail::b64_encode(bytes_value); break;
-    case value_type::empty: inner = nullptr; break;
+    case value_type::kvlist:
+      inner = kvlist_value.to_json();
+      break;
+    case value_type::bytes:
+      inner = otlp_detail::b64_encode(bytes_value);
+      break;
+    case value_type::empty:
+      inner = nullptr;
+      break;
   }
   nlohmann::json out = nlohmann::json::object();
   out[type_name()] = std::move(inner);
@@ -1305,7 +1497,8 @@ inline decoded_response decode_export_response(std::string_view body, otlp_encod
     if (const json* ps = member(doc, "partialSuccess")) {
       expect_object(*ps, "response.partialSuccess");
       out.has_partial_success = true;
-      if (const json* r = member(*ps, "rejectedSpans")) out.rejected_spans = signed_value(*r, "response.partialSuccess.rejectedSpans");
+      if (const json* r = member(*ps, "rejectedSpans"))
+        out.rejected_spans = signed_value(*r, "response.partialSuccess.rejectedSpans");
       out.error_message = string_member(*ps, "errorMessage", "response.partialSuccess");
     }
     return out;
@@ -1318,8 +1511,10 @@ inline decoded_response decode_export_response(std::string_view body, otlp_encod
     pb_reader ps = r.sub(f, "partial_success", "ExportTraceServiceResponse.partial_success");
     pb_field g;
     while (ps.next(g)) {
-      if (g.number == 1) out.rejected_spans = ps.as_int64(g, "rejected_spans");
-      else if (g.number == 2) out.error_message = ps.as_string(g, "error_message");
+      if (g.number == 1)
+        out.rejected_spans = ps.as_int64(g, "rejected_spans");
+      else if (g.number == 2)
+        out.error_message = ps.as_string(g, "error_message");
     }
   }
   return out;
@@ -1357,8 +1552,10 @@ inline decoded_rpc_status decode_rpc_status(std::string_view body, otlp_encoding
   pb_reader r(body, 0, "google.rpc.Status");
   pb_field f;
   while (r.next(f)) {
-    if (f.number == 1) out.code = r.as_enum(f, "code");
-    else if (f.number == 2) out.message = r.as_string(f, "message");
+    if (f.number == 1)
+      out.code = r.as_enum(f, "code");
+    else if (f.number == 2)
+      out.message = r.as_string(f, "message");
   }
   return out;
 }

@@ -105,27 +105,22 @@ const std::string unicode_text = "h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80";  
 // The reference request: one resource, two scopes, a fully populated span and a minimal one, plus
 // unknown fields of every wire type that a decoder must skip.
 std::string reference_protobuf() {
-  const pb resource = pb()
-                          .msg(1, kv("service.name", any_string("llm-svc")))
-                          .msg(1, kv("host.cpu", any_int(8)))
-                          .varint(2, 1);
+  const pb resource =
+      pb().msg(1, kv("service.name", any_string("llm-svc"))).msg(1, kv("host.cpu", any_int(8))).varint(2, 1);
   const pb scope = pb().bytes(1, "llmtrace").bytes(2, "0.1.0").msg(3, kv("scope.attr", any_bool(true)));
   const pb ev1 = pb().fixed64(1, t_ev1).bytes(2, "gen_ai.content.prompt").msg(3, kv("gen_ai.prompt", any_string("hi")));
-  const pb ev2 = pb()
-                     .fixed64(1, t_ev2)
+  const pb ev2 = pb().fixed64(1, t_ev2)
                      .bytes(2, "exception")
                      .msg(3, kv("exception.type", any_string("std::runtime_error")))
                      .msg(3, kv("exception.message", any_string("boom")))
                      .varint(4, 1);
-  const pb link = pb()
-                      .bytes(1, unhex(link_trace_hex))
+  const pb link = pb().bytes(1, unhex(link_trace_hex))
                       .bytes(2, unhex(link_span_hex))
                       .bytes(3, "a=b")
                       .msg(4, kv("link.kind", any_string("retry")))
                       .varint(5, 5)
                       .fixed32(6, 0x101);
-  const pb span = pb()
-                      .bytes(1, unhex(trace_hex))
+  const pb span = pb().bytes(1, unhex(trace_hex))
                       .bytes(2, unhex(span_hex))
                       .bytes(3, "vendor=x,other=y")
                       .bytes(4, unhex(parent_hex))
@@ -150,13 +145,12 @@ std::string reference_protobuf() {
                       .msg(13, link)
                       .varint(14, 4)
                       .msg(15, pb().bytes(2, "boom").varint(3, 2))
-                      .varint(100, 12345)        // unknown varint
-                      .fixed64(101, 99)          // unknown fixed64
-                      .bytes(102, "ignore me")   // unknown length-delimited
-                      .fixed32(103, 7)           // unknown fixed32
+                      .varint(100, 12345)       // unknown varint
+                      .fixed64(101, 99)         // unknown fixed64
+                      .bytes(102, "ignore me")  // unknown length-delimited
+                      .fixed32(103, 7)          // unknown fixed32
                       .fixed32(16, 0x301);
-  const pb span2 = pb()
-                       .bytes(1, unhex(trace_hex))
+  const pb span2 = pb().bytes(1, unhex(trace_hex))
                        .bytes(2, unhex(span2_hex))
                        .bytes(5, "retrieve")
                        .varint(6, 1)
@@ -165,8 +159,10 @@ std::string reference_protobuf() {
                        .fixed32(16, 1);
   const pb scope_spans1 = pb().msg(1, scope).msg(2, span).bytes(3, "https://example.com/scope-schema");
   const pb scope_spans2 = pb().msg(1, pb().bytes(1, "other")).msg(2, span2);
-  const pb resource_spans =
-      pb().msg(1, resource).msg(2, scope_spans1).msg(2, scope_spans2).bytes(3, "https://opentelemetry.io/schemas/1.24.0");
+  const pb resource_spans = pb().msg(1, resource)
+                                .msg(2, scope_spans1)
+                                .msg(2, scope_spans2)
+                                .bytes(3, "https://opentelemetry.io/schemas/1.24.0");
   return pb().msg(1, resource_spans).s;
 }
 
@@ -232,8 +228,7 @@ const char* reference_json = R"json({
 
 // Edge cases for the canonical form: duplicate keys, NaN/infinities, extreme integers, empty ids.
 std::string edge_protobuf() {
-  const pb span = pb()
-                      .bytes(5, "edge")
+  const pb span = pb().bytes(5, "edge")
                       .fixed64(7, std::numeric_limits<std::uint64_t>::max())
                       .fixed64(8, 0)
                       .msg(9, kv("dup", any_string("first")))
@@ -498,11 +493,14 @@ TEST_CASE("JSON request: same canonical form as the protobuf one, response in JS
 TEST_CASE("canonical JSON keeps duplicates, special doubles and extreme integers") {
   nlohmann::json j = decode_request_protobuf(edge_protobuf()).to_json();
   REQUIRE(j["resourceSpans"].size() == 2);
-  CHECK(j["resourceSpans"][1] == nlohmann::json{{"resource", {{"attributes", nlohmann::json::object()}, {"droppedAttributesCount", 0}}},
-                                                {"schemaUrl", ""},
-                                                {"scopeSpans", nlohmann::json::array()}});
+  CHECK(j["resourceSpans"][1] ==
+        nlohmann::json{{"resource", {{"attributes", nlohmann::json::object()}, {"droppedAttributesCount", 0}}},
+                       {"schemaUrl", ""},
+                       {"scopeSpans", nlohmann::json::array()}});
   auto& ss = j["resourceSpans"][0]["scopeSpans"][0];
-  CHECK(ss["scope"] == nlohmann::json{{"name", ""}, {"version", ""}, {"attributes", nlohmann::json::object()}, {"droppedAttributesCount", 0}});
+  CHECK(ss["scope"] ==
+        nlohmann::json{
+            {"name", ""}, {"version", ""}, {"attributes", nlohmann::json::object()}, {"droppedAttributesCount", 0}});
   auto& span = ss["spans"][0];
   CHECK(span["traceId"] == "");
   CHECK(span["startTimeUnixNano"] == "18446744073709551615");
@@ -613,7 +611,8 @@ TEST_CASE("malformed protobuf is rejected with a clear message") {
   CHECK(bad_utf8.find("string_value is not valid UTF-8") != std::string::npos);
   CHECK(bad_utf8.find("attributes[0].value") != std::string::npos);
   CHECK(err(wrap_span(pb().varint(10, std::uint64_t{1} << 33))).find("out of range") != std::string::npos);
-  CHECK(err(wrap_span(pb().msg(9, kv("b", pb().varint(2, 7))))).find("bool field bool_value holds 7") != std::string::npos);
+  CHECK(err(wrap_span(pb().msg(9, kv("b", pb().varint(2, 7))))).find("bool field bool_value holds 7") !=
+        std::string::npos);
   CHECK(err(std::string("\x0a\x02\x0a\x05", 4)).find("(at byte 3)") != std::string::npos);  // the inner length
 
   // Through the collector: 400 with a google.rpc.Status body in protobuf.
@@ -649,9 +648,12 @@ TEST_CASE("malformed OTLP/JSON is rejected with a clear message") {
   CHECK(err(span_doc(R"({"status":{"code":"STATUS_CODE_ERROR"}})")).find("status.code") != std::string::npos);
   CHECK(err(span_doc(R"({"startTimeUnixNano":1.7e18})")).find("floating-point") != std::string::npos);
   CHECK(err(span_doc(R"({"startTimeUnixNano":"-5"})")).find("decimal unsigned") != std::string::npos);
-  CHECK(err(span_doc(R"({"attributes":[{"key":"a","value":{"intValue":"4x"}}]})")).find("spans[0].attributes[0].value.intValue") != std::string::npos);
-  CHECK(err(span_doc(R"({"attributes":[{"key":"a","value":{"stringValue":"s","intValue":"1"}}]})")).find("more than one") != std::string::npos);
-  CHECK(err(span_doc(R"({"attributes":[{"key":"a","value":{"bytesValue":"!!"}}]})")).find("base64") != std::string::npos);
+  CHECK(err(span_doc(R"({"attributes":[{"key":"a","value":{"intValue":"4x"}}]})"))
+            .find("spans[0].attributes[0].value.intValue") != std::string::npos);
+  CHECK(err(span_doc(R"({"attributes":[{"key":"a","value":{"stringValue":"s","intValue":"1"}}]})"))
+            .find("more than one") != std::string::npos);
+  CHECK(err(span_doc(R"({"attributes":[{"key":"a","value":{"bytesValue":"!!"}}]})")).find("base64") !=
+        std::string::npos);
   CHECK(err(span_doc(R"({"droppedAttributesCount":4294967296})")).find("out of range") != std::string::npos);
   CHECK(err(span_doc(R"({"name":5})")).find("expected a string") != std::string::npos);
   CHECK(err(R"({"resourceSpans":{}})").find("expected an array") != std::string::npos);
@@ -932,17 +934,18 @@ TEST_CASE("the official OpenTelemetry JS decoders agree with the C++ decoder") {
 
   // What the collector received (gzip on the wire) agrees too.
   fake_collector c;
-  REQUIRE(post(c.traces_url(), gzip_compress(payload), {"Content-Type: application/x-protobuf", "Content-Encoding: gzip"})
-              .status == 200);
+  REQUIRE(
+      post(c.traces_url(), gzip_compress(payload), {"Content-Type: application/x-protobuf", "Content-Encoding: gzip"})
+          .status == 200);
   const auto req = c.request(0);
   CHECK(js_decode(req.body, *req.encoding) == req.decoded.to_json());
 
   // Both reject malformed input.
   CHECK_THROWS_AS(js_decode(std::string("\x0a\x05\x12", 3), otlp_encoding::protobuf), decode_error);
-  CHECK_THROWS_WITH_AS(js_decode(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_SERVER"}]}]}]})",
-                                 otlp_encoding::json),
-                       doctest::Contains("requires an integer"), decode_error);
-  CHECK_THROWS_WITH_AS(js_decode(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz1"}]}]}]})",
-                                 otlp_encoding::json),
-                       doctest::Contains("not hex"), decode_error);
+  CHECK_THROWS_WITH_AS(
+      js_decode(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_SERVER"}]}]}]})", otlp_encoding::json),
+      doctest::Contains("requires an integer"), decode_error);
+  CHECK_THROWS_WITH_AS(
+      js_decode(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"xyz1"}]}]}]})", otlp_encoding::json),
+      doctest::Contains("not hex"), decode_error);
 }

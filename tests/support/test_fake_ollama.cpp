@@ -24,7 +24,7 @@ using namespace std::chrono_literals;
 namespace {
 
 struct reply {
-  bool ok = false;                  // a complete HTTP response arrived
+  bool ok = false;  // a complete HTTP response arrived
   httplib::Error error = httplib::Error::Success;
   int status = 0;
   std::string content_type;
@@ -108,8 +108,8 @@ std::string joined_content(const std::vector<json>& chunks) {
   return s;
 }
 
-const char* const metric_keys[] = {"total_duration", "load_duration", "prompt_eval_count",
-                                   "prompt_eval_duration", "eval_count", "eval_duration"};
+const char* const metric_keys[] = {"total_duration",       "load_duration", "prompt_eval_count",
+                                   "prompt_eval_duration", "eval_count",    "eval_duration"};
 
 double l2(const json& v) {
   double s = 0;
@@ -255,7 +255,8 @@ TEST_CASE("fake_ollama: non-streaming chat and generate return one joined object
   auto go = json::parse(g.body);
   CHECK(go["response"] == "You said: Say hello. This is a deterministic reply.");
   REQUIRE(go.contains("context"));
-  CHECK(go["context"].size() == static_cast<std::size_t>(go["prompt_eval_count"].get<int>() + go["eval_count"].get<int>()));
+  CHECK(go["context"].size() ==
+        static_cast<std::size_t>(go["prompt_eval_count"].get<int>() + go["eval_count"].get<int>()));
   gen["raw"] = true;
   CHECK(!json::parse(post(f, "/api/generate", gen).body).contains("context"));
 
@@ -388,9 +389,8 @@ TEST_CASE("fake_ollama: release_hung lets a hanging stream finish") {
   fake_ollama f;
   f.set_next_mode(stream_mode::hang_after_chunks, 1);
   reply r;
-  std::thread client([&r, url = f.base_url()] {
-    r = call(url, "POST", "/api/chat", chat_body("llama3.2", "a b c").dump());
-  });
+  std::thread client(
+      [&r, url = f.base_url()] { r = call(url, "POST", "/api/chat", chat_body("llama3.2", "a b c").dump()); });
   REQUIRE(f.wait_for_hung_streams(1, 10s));
   f.release_hung();
   client.join();
@@ -407,9 +407,8 @@ TEST_CASE("fake_ollama: the destructor does not wait for a hanging stream") {
   {
     fake_ollama f;
     f.set_mode(stream_mode::hang_after_chunks, 1);
-    client = std::thread([&r, url = f.base_url()] {
-      r = call(url, "POST", "/api/chat", chat_body("llama3.2", "a b c").dump());
-    });
+    client = std::thread(
+        [&r, url = f.base_url()] { r = call(url, "POST", "/api/chat", chat_body("llama3.2", "a b c").dump()); });
     REQUIRE(f.wait_for_hung_streams(1, 10s));
   }
   client.join();
@@ -496,8 +495,9 @@ TEST_CASE("fake_ollama: request errors with the server's exact statuses and mess
        400, "registry.ollama.ai/library/gemma3:latest does not support tools"},
       {"/api/chat", R"({"model":"llama3.2","messages":[{"role":"user","content":"hi"}],"top_logprobs":21})", 400,
        "top_logprobs must be between 0 and 20"},
-      {"/api/chat", R"({"model":"llama3.2","messages":[{"role":"user","content":"hi"}],"options":{"temperature":"hot"}})",
-       500, "option \"temperature\" must be of type float32"},
+      {"/api/chat",
+       R"({"model":"llama3.2","messages":[{"role":"user","content":"hi"}],"options":{"temperature":"hot"}})", 500,
+       "option \"temperature\" must be of type float32"},
       {"/api/chat", R"({"model":"llama3.2","messages":[{"role":"user","content":"hi"}],"options":{"num_predict":"3"}})",
        500, "option \"num_predict\" must be of type integer"},
       {"/api/chat",
@@ -585,7 +585,8 @@ TEST_CASE("fake_ollama: cold start then warm; re-armable and unloaded by keep_al
   CHECK(json::parse(post(f, "/api/chat", body).body)["load_duration"] == 6300000000LL);
 
   // warm models start loaded
-  auto warm = json::parse(post(f, "/api/generate", json{{"model", "llama3.2"}, {"prompt", "x"}, {"stream", false}}).body);
+  auto warm =
+      json::parse(post(f, "/api/generate", json{{"model", "llama3.2"}, {"prompt", "x"}, {"stream", false}}).body);
   CHECK(warm["load_duration"].get<std::int64_t>() < 100000000LL);
 }
 
@@ -645,7 +646,8 @@ TEST_CASE("fake_ollama: tool calls arrive in a done:false chunk, then a text ans
   CHECK(both["message"]["tool_calls"][1]["function"]["arguments"] == json{{"q", "x"}});
 
   json follow = body;
-  follow["messages"].push_back({{"role", "assistant"}, {"content", ""}, {"tool_calls", call_chunk["message"]["tool_calls"]}});
+  follow["messages"].push_back(
+      {{"role", "assistant"}, {"content", ""}, {"tool_calls", call_chunk["message"]["tool_calls"]}});
   follow["messages"].push_back({{"role", "tool"}, {"content", "Sunny, 25 C"}, {"tool_name", "get_weather"}});
   auto answer = json::parse(post(f, "/api/chat", follow).body);
   CHECK(!answer["message"].contains("tool_calls"));
@@ -718,9 +720,10 @@ TEST_CASE("fake_ollama: /api/embed vectors are normalised, deterministic and siz
   CHECK(o["prompt_eval_count"].get<int>() > 0);
   CHECK(r.body.rfind(R"({"model":"nomic-embed-text","embeddings":[[)", 0) == 0);
 
-  auto batch = json::parse(post(f, "/api/embed", json{{"model", "nomic-embed-text"},
-                                                         {"input", {"The sky is blue", "The sky is grey", "Bananas"}}})
-                               .body);
+  auto batch = json::parse(
+      post(f, "/api/embed",
+           json{{"model", "nomic-embed-text"}, {"input", {"The sky is blue", "The sky is grey", "Bananas"}}})
+          .body);
   REQUIRE(batch["embeddings"].size() == 3);
   CHECK(batch["embeddings"][0] == o["embeddings"][0]);  // deterministic across requests
   CHECK(batch["embeddings"][0] != batch["embeddings"][1]);
@@ -735,7 +738,8 @@ TEST_CASE("fake_ollama: /api/embed vectors are normalised, deterministic and siz
   CHECK(mini["embeddings"][0].size() == 384);
 
   auto dims = json::parse(
-      post(f, "/api/embed", json{{"model", "nomic-embed-text"}, {"input", "The sky is blue"}, {"dimensions", 256}}).body);
+      post(f, "/api/embed", json{{"model", "nomic-embed-text"}, {"input", "The sky is blue"}, {"dimensions", 256}})
+          .body);
   REQUIRE(dims["embeddings"][0].size() == 256);
   CHECK(std::fabs(l2(dims["embeddings"][0]) - 1.0) < 1e-5);
   CHECK(dims["embeddings"][0][0] != o["embeddings"][0][0]);  // renormalised
@@ -778,8 +782,8 @@ TEST_CASE("fake_ollama: tags, ps and show") {
     CHECK(m["details"]["format"] == "gguf");
     CHECK(m["size"].get<std::int64_t>() > 0);
   }
-  for (const char* n : {"llama3.2:latest", "qwen3:latest", "cold-llama:latest", "nomic-embed-text:latest",
-                        "all-minilm:latest"}) {
+  for (const char* n :
+       {"llama3.2:latest", "qwen3:latest", "cold-llama:latest", "nomic-embed-text:latest", "all-minilm:latest"}) {
     CHECK(std::find(names.begin(), names.end(), n) != names.end());
   }
 
@@ -841,7 +845,9 @@ TEST_CASE("fake_ollama: request log keeps headers and bodies; waiting is conditi
   CHECK(!f.wait_for_requests(1, 10ms));
   const std::string tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   auto r = post(f, "/api/chat", chat_body("llama3.2", "hi").dump(),
-                {{"traceparent", tp}, {"tracestate", "k=v"}, {"User-Agent", "llmtrace-test/1.0"},
+                {{"traceparent", tp},
+                 {"tracestate", "k=v"},
+                 {"User-Agent", "llmtrace-test/1.0"},
                  {"Accept", "application/x-ndjson"}});
   CHECK(r.status == 200);
   REQUIRE(f.wait_for_requests(1, 1s));

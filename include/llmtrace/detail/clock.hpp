@@ -12,8 +12,7 @@ LLMTRACE_BEGIN_NAMESPACE
 namespace detail {
 
 inline std::int64_t steady_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -23,8 +22,7 @@ struct clock_anchor {
 
 inline const clock_anchor& anchor() noexcept {
   static const clock_anchor a{
-      std::chrono::duration_cast<std::chrono::nanoseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count() -
       steady_ns()};
   return a;

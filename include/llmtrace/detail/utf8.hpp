@@ -89,8 +89,7 @@ inline bool append_utf8(std::string& out, std::string_view in, std::size_t max_c
       out.append(replacement_character.data(), replacement_character.size());
       ++i;
       // Continuation bytes after a bad lead belong to the same broken sequence.
-      while (i < in.size() && (static_cast<unsigned char>(in[i]) & 0xC0) == 0x80 &&
-             utf8_sequence_length(in, i) == 0)
+      while (i < in.size() && (static_cast<unsigned char>(in[i]) & 0xC0) == 0x80 && utf8_sequence_length(in, i) == 0)
         ++i;
     } else {
       out.append(in.data() + i, n);

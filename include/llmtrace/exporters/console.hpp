@@ -5,12 +5,12 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/hex.hpp>
+#include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/semconv.hpp>
 #include <llmtrace/span_data.hpp>
-#include <llmtrace/detail/hex.hpp>
-#include <llmtrace/detail/utf8.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -384,8 +384,7 @@ class console_exporter final : public exporter {
     try {
       std::vector<std::pair<std::uint64_t, trace_id>> order;
       for (const auto& p : pending_) order.emplace_back(p.second.seq, p.first);
-      std::sort(order.begin(), order.end(),
-                [](const auto& x, const auto& y) { return x.first < y.first; });
+      std::sort(order.begin(), order.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
       for (const auto& o : order) resolve(o.second, true, out);
       forget_old_traces();
     } catch (...) {
@@ -521,9 +520,9 @@ class console_exporter final : public exporter {
       out += style_.dim();
       out += "trace ";
       out += hex;
-      const std::string_view service =
-          header_span && header_span->resource ? header_span->resource->attributes.get_string("service.name")
-                                               : std::string_view();
+      const std::string_view service = header_span && header_span->resource
+                                           ? header_span->resource->attributes.get_string("service.name")
+                                           : std::string_view();
       if (!service.empty()) {
         out += " (";
         detail::console_append_text(out, service, 60);

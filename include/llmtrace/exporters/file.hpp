@@ -5,10 +5,10 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/env.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/otlp/json.hpp>
-#include <llmtrace/detail/env.hpp>
 
 #include <cerrno>
 #include <chrono>
@@ -125,8 +125,7 @@ class file_exporter final : public exporter {
     if (failing_) return;
     failing_ = true;
     try {
-      detail::report_error(std::string("file exporter: ") + what + " " + path_ + ": " +
-                           std::strerror(err ? err : EIO) +
+      detail::report_error(std::string("file exporter: ") + what + " " + path_ + ": " + std::strerror(err ? err : EIO) +
                            "; spans are dropped (not reported again until a write succeeds)");
     } catch (...) {
     }

@@ -56,7 +56,8 @@ class multi_exporter final : public exporter {
 
  private:
   static std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) noexcept {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     return left.count() > 0 ? left : std::chrono::milliseconds(0);
   }
 

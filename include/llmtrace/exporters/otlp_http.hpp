@@ -6,14 +6,14 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/env.hpp>
+#include <llmtrace/detail/random.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/http/curl_transport.hpp>
 #include <llmtrace/http/transport.hpp>
 #include <llmtrace/otlp/json.hpp>
 #include <llmtrace/otlp/protobuf.hpp>
-#include <llmtrace/detail/env.hpp>
-#include <llmtrace/detail/random.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -335,8 +335,9 @@ class otlp_http_exporter final : public exporter {
 #if defined(LLMTRACE_HAS_ZLIB)
       gzip_ = true;
 #else
-      report("OTLP exporter: gzip compression was requested but llmtrace was built without zlib; sending "
-             "uncompressed");
+      report(
+          "OTLP exporter: gzip compression was requested but llmtrace was built without zlib; sending "
+          "uncompressed");
 #endif
     }
     build_request();
@@ -663,8 +664,8 @@ class otlp_http_exporter final : public exporter {
         unreported_rejected_ += static_cast<std::uint64_t>(ps.rejected_spans > 0 ? ps.rejected_spans : 0);
         return;
       }
-      msg = "OTLP collector at " + url_for_messages_ + " accepted an export partially: " +
-            std::to_string(ps.rejected_spans) + " spans rejected" +
+      msg = "OTLP collector at " + url_for_messages_ +
+            " accepted an export partially: " + std::to_string(ps.rejected_spans) + " spans rejected" +
             (ps.error_message.empty() ? std::string() : " (" + ps.error_message + ")");
       if (unreported_partials_)
         msg += "; " + std::to_string(unreported_partials_) + " earlier partial successes (" +
@@ -691,8 +692,8 @@ class otlp_http_exporter final : public exporter {
                 " spans dropped (further failures are summarised at most once a minute until an export succeeds)";
         } else if (now - last_failure_report_ >= summary_interval) {
           msg = "OTLP export to " + url_for_messages_ + " still failing: " + std::to_string(unreported_batches_ + 1) +
-                " batches (" + std::to_string(unreported_spans_ + n) + " spans) dropped since the last message; last error: " +
-                reason;
+                " batches (" + std::to_string(unreported_spans_ + n) +
+                " spans) dropped since the last message; last error: " + reason;
         } else {
           ++unreported_batches_;
           unreported_spans_ += n;

@@ -19,27 +19,36 @@ namespace http {
 /// Why a request got no HTTP response (none when it did, whatever the status).
 enum class error_kind : unsigned char {
   none,
-  resolve,     ///< host name lookup failed
-  connect,     ///< connection refused / unreachable
-  timeout,     ///< connect, read or total timeout
-  tls,         ///< TLS handshake or certificate problem
-  aborted,     ///< the caller's callback stopped the transfer
-  send,        ///< failed while sending the request
-  receive,     ///< connection broke while receiving
+  resolve,  ///< host name lookup failed
+  connect,  ///< connection refused / unreachable
+  timeout,  ///< connect, read or total timeout
+  tls,      ///< TLS handshake or certificate problem
+  aborted,  ///< the caller's callback stopped the transfer
+  send,     ///< failed while sending the request
+  receive,  ///< connection broke while receiving
   other,
 };
 
 inline std::string_view to_string(error_kind k) noexcept {
   switch (k) {
-    case error_kind::none: return "none";
-    case error_kind::resolve: return "resolve";
-    case error_kind::connect: return "connect";
-    case error_kind::timeout: return "timeout";
-    case error_kind::tls: return "tls";
-    case error_kind::aborted: return "aborted";
-    case error_kind::send: return "send";
-    case error_kind::receive: return "receive";
-    default: return "other";
+    case error_kind::none:
+      return "none";
+    case error_kind::resolve:
+      return "resolve";
+    case error_kind::connect:
+      return "connect";
+    case error_kind::timeout:
+      return "timeout";
+    case error_kind::tls:
+      return "tls";
+    case error_kind::aborted:
+      return "aborted";
+    case error_kind::send:
+      return "send";
+    case error_kind::receive:
+      return "receive";
+    default:
+      return "other";
   }
 }
 

@@ -6,10 +6,10 @@
 
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/config.hpp>
-#include <llmtrace/exporter.hpp>
-#include <llmtrace/span_data.hpp>
 #include <llmtrace/detail/hex.hpp>
 #include <llmtrace/detail/utf8.hpp>
+#include <llmtrace/exporter.hpp>
+#include <llmtrace/span_data.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -148,7 +148,8 @@ class otlp_json_writer {
   /// An AnyValue object.
   void append_value(const attribute_value& v) {
     switch (v.type()) {
-      case value_type::boolean: return raw(v.as_bool() ? "{\"boolValue\":true}" : "{\"boolValue\":false}");
+      case value_type::boolean:
+        return raw(v.as_bool() ? "{\"boolValue\":true}" : "{\"boolValue\":false}");
       case value_type::int64:
         raw("{\"intValue\":");
         append_int_string(v.as_int());
@@ -161,7 +162,8 @@ class otlp_json_writer {
         raw("{\"stringValue\":");
         append_string(v.as_string());
         return put('}');
-      default: break;
+      default:
+        break;
     }
     const std::size_t n = v.size();
     if (n == 0) return raw("{\"arrayValue\":{}}");
@@ -169,7 +171,9 @@ class otlp_json_writer {
     for (std::size_t i = 0; i < n; ++i) {
       if (i) put(',');
       switch (v.type()) {
-        case value_type::bool_array: raw(v.bool_at(i) ? "{\"boolValue\":true}" : "{\"boolValue\":false}"); break;
+        case value_type::bool_array:
+          raw(v.bool_at(i) ? "{\"boolValue\":true}" : "{\"boolValue\":false}");
+          break;
         case value_type::int64_array:
           raw("{\"intValue\":");
           append_int_string(v.int_at(i));
@@ -292,14 +296,29 @@ class otlp_json_writer {
   static char* escape_ascii(char* o, unsigned char c) noexcept {
     char e = 0;
     switch (c) {
-      case '"': e = '"'; break;
-      case '\\': e = '\\'; break;
-      case '\n': e = 'n'; break;
-      case '\r': e = 'r'; break;
-      case '\t': e = 't'; break;
-      case '\b': e = 'b'; break;
-      case '\f': e = 'f'; break;
-      default: break;
+      case '"':
+        e = '"';
+        break;
+      case '\\':
+        e = '\\';
+        break;
+      case '\n':
+        e = 'n';
+        break;
+      case '\r':
+        e = 'r';
+        break;
+      case '\t':
+        e = 't';
+        break;
+      case '\b':
+        e = 'b';
+        break;
+      case '\f':
+        e = 'f';
+        break;
+      default:
+        break;
     }
     *o++ = '\\';
     if (e) {
@@ -403,7 +422,9 @@ inline void otlp_json_span(otlp_json_writer& w, const span_data& s) {
     w.append_uint(s.dropped_links_count);
   }
   switch (s.status) {
-    case status_code::ok: w.raw(",\"status\":{\"code\":1}}"); break;
+    case status_code::ok:
+      w.raw(",\"status\":{\"code\":1}}");
+      break;
     case status_code::error:
       w.raw(",\"status\":{\"code\":2");
       if (!s.status_message.empty()) {
@@ -412,7 +433,9 @@ inline void otlp_json_span(otlp_json_writer& w, const span_data& s) {
       }
       w.raw("}}");
       break;
-    default: w.raw(",\"status\":{}}"); break;
+    default:
+      w.raw(",\"status\":{}}");
+      break;
   }
 }
 
@@ -444,8 +467,8 @@ struct otlp_grouping {
     std::size_t count;
     std::size_t offset;
   };
-  std::vector<group> groups;        // in output order after build()
-  std::vector<std::uint32_t> order; // span indices, grouped
+  std::vector<group> groups;         // in output order after build()
+  std::vector<std::uint32_t> order;  // span indices, grouped
 
   void build(const span_batch& batch) {
     const std::size_t n = batch.size();

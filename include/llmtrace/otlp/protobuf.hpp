@@ -5,9 +5,9 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/span_data.hpp>
-#include <llmtrace/detail/utf8.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -223,10 +223,14 @@ class writer {
 /// Payload size of the AnyValue for element `i` of an array value.
 inline std::size_t element_size(const attribute_value& v, std::size_t i) noexcept {
   switch (v.type()) {
-    case value_type::bool_array: return 2;
-    case value_type::int64_array: return 1 + varint_size(static_cast<std::uint64_t>(v.int_at(i)));
-    case value_type::float64_array: return 9;
-    default: return len_field_size(1, v.string_at(i).size());
+    case value_type::bool_array:
+      return 2;
+    case value_type::int64_array:
+      return 1 + varint_size(static_cast<std::uint64_t>(v.int_at(i)));
+    case value_type::float64_array:
+      return 9;
+    default:
+      return len_field_size(1, v.string_at(i).size());
   }
 }
 
@@ -234,9 +238,12 @@ inline std::size_t element_size(const attribute_value& v, std::size_t i) noexcep
 inline std::size_t array_size(const attribute_value& v) noexcept {
   const std::size_t n = v.size();
   switch (v.type()) {
-    case value_type::bool_array: return n * (2 + 2);
-    case value_type::float64_array: return n * (2 + 9);
-    default: break;
+    case value_type::bool_array:
+      return n * (2 + 2);
+    case value_type::float64_array:
+      return n * (2 + 9);
+    default:
+      break;
   }
   std::size_t total = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -259,9 +266,15 @@ inline void write_array_elements(writer& w, const attribute_value& v) {
     const std::size_t e = element_size(v, i);
     char* p = put_message_header(w.ensure(6 + e), 1, e);
     switch (v.type()) {
-      case value_type::bool_array: p = put_varint_field(p, 2, v.bool_at(i) ? 1 : 0); break;
-      case value_type::int64_array: p = put_varint_field(p, 3, static_cast<std::uint64_t>(v.int_at(i))); break;
-      case value_type::float64_array: p = put_fixed64_field(p, 4, double_bits(v.double_at(i))); break;
+      case value_type::bool_array:
+        p = put_varint_field(p, 2, v.bool_at(i) ? 1 : 0);
+        break;
+      case value_type::int64_array:
+        p = put_varint_field(p, 3, static_cast<std::uint64_t>(v.int_at(i)));
+        break;
+      case value_type::float64_array:
+        p = put_fixed64_field(p, 4, double_bits(v.double_at(i)));
+        break;
       default: {
         const auto s = v.string_at(i);
         p = put_bytes_field(p, 1, s.data(), s.size());
@@ -286,11 +299,21 @@ LLMTRACE_NOINLINE inline void write_key_value_repaired(writer& w, std::uint32_t 
 inline void write_key_value(writer& w, std::uint32_t number, std::string_view key, const attribute_value& v) {
   std::size_t value;  // AnyValue payload size
   switch (v.type()) {
-    case value_type::boolean: value = 2; break;
-    case value_type::int64: value = 1 + varint_size(static_cast<std::uint64_t>(v.as_int())); break;
-    case value_type::float64: value = 9; break;
-    case value_type::string: value = len_field_size(1, v.as_string().size()); break;
-    default: value = len_field_size(5, array_size(v)); break;
+    case value_type::boolean:
+      value = 2;
+      break;
+    case value_type::int64:
+      value = 1 + varint_size(static_cast<std::uint64_t>(v.as_int()));
+      break;
+    case value_type::float64:
+      value = 9;
+      break;
+    case value_type::string:
+      value = len_field_size(1, v.as_string().size());
+      break;
+    default:
+      value = len_field_size(5, array_size(v));
+      break;
   }
   const std::size_t kv = 1 + varint_size(key.size()) + key.size() + 1 + varint_size(value) + value;
   char* p = w.ensure(16 + kv);
@@ -303,9 +326,15 @@ inline void write_key_value(writer& w, std::uint32_t number, std::string_view ke
   }
   p = put_message_header(p + key.size(), 2, value);
   switch (v.type()) {
-    case value_type::boolean: p = put_varint_field(p, 2, v.as_bool() ? 1 : 0); break;
-    case value_type::int64: p = put_varint_field(p, 3, static_cast<std::uint64_t>(v.as_int())); break;
-    case value_type::float64: p = put_fixed64_field(p, 4, double_bits(v.as_double())); break;
+    case value_type::boolean:
+      p = put_varint_field(p, 2, v.as_bool() ? 1 : 0);
+      break;
+    case value_type::int64:
+      p = put_varint_field(p, 3, static_cast<std::uint64_t>(v.as_int()));
+      break;
+    case value_type::float64:
+      p = put_fixed64_field(p, 4, double_bits(v.as_double()));
+      break;
     case value_type::string: {
       const auto s = v.as_string();
       p = put_bytes_field(p, 1, s.data(), s.size());
@@ -455,9 +484,15 @@ class reader {
     f.value = 0;
     f.bytes = {};
     switch (tag & 7u) {
-      case wire_varint: f.wire = wire_varint; return varint(f.value) || fail();
-      case wire_fixed64: f.wire = wire_fixed64; return fixed(8, f.value) || fail();
-      case wire_fixed32: f.wire = wire_fixed32; return fixed(4, f.value) || fail();
+      case wire_varint:
+        f.wire = wire_varint;
+        return varint(f.value) || fail();
+      case wire_fixed64:
+        f.wire = wire_fixed64;
+        return fixed(8, f.value) || fail();
+      case wire_fixed32:
+        f.wire = wire_fixed32;
+        return fixed(4, f.value) || fail();
       case wire_len: {
         f.wire = wire_len;
         std::uint64_t n = 0;
@@ -466,7 +501,8 @@ class reader {
         pos_ += static_cast<std::size_t>(n);
         return true;
       }
-      default: return fail();  // groups (3, 4) and invalid wire types
+      default:
+        return fail();  // groups (3, 4) and invalid wire types
     }
   }
   bool failed() const noexcept { return failed_; }
