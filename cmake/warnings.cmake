@@ -2,7 +2,7 @@
 add_library(llmtrace_strict INTERFACE)
 target_compile_options(llmtrace_strict INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
-  -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion -Wformat=2
+  -Wold-style-cast -Woverloaded-virtual -Wdouble-promotion -Wformat=2
   -Wimplicit-fallthrough -Werror)
 if(LLMTRACE_SANITIZE STREQUAL "address")
   target_compile_options(llmtrace_strict INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
