@@ -233,7 +233,6 @@ class byte_buffer {
     if (n) std::memcpy(extend(n), p, n);
   }
   void push_back(char c) { *extend(1) = c; }
-  void resize_down(std::size_t n) noexcept { size_ = n; }
 
  private:
   LLMTRACE_NOINLINE void grow(std::size_t need) {

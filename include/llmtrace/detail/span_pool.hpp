@@ -45,13 +45,6 @@ class span_pool {
     if (LLMTRACE_UNLIKELY(c.size() > cache_max)) spill(c);
   }
 
-  /// Records currently idle in the global list (for tests and diagnostics).
-  static std::size_t global_free() {
-    auto& g = global();
-    std::lock_guard<std::mutex> lk(g.mu);
-    return g.free.size();
-  }
-
  private:
   struct global_list {
     std::mutex mu;
