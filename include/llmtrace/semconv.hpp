@@ -86,18 +86,7 @@ inline constexpr std::string_view ollama_chunk_count = "ollama.chunk_count";
 inline constexpr std::string_view ollama_done_reason = "ollama.done_reason";
 inline constexpr std::string_view ollama_keep_alive = "ollama.keep_alive";
 
-// ollama.* recorded by the llmtrace Ollama client (include/llmtrace/ollama/client.hpp). Every key below
-// and the timings above (seconds, from the final chunk; counts are ints):
-//   ollama.total_duration / load_duration / prompt_eval_duration / eval_duration  double, seconds
-//   ollama.prompt_eval_count / eval_count      int, as reported (same as gen_ai.usage.*_tokens)
-//   ollama.tokens_per_second                   double, eval_count / eval_duration (server-side speed)
-//   ollama.prompt_tokens_per_second            double, prompt_eval_count / prompt_eval_duration (prefill)
-//   ollama.client_overhead                     double, seconds: span duration minus total_duration
-//                                              (network, queueing, parsing; negative when the server's
-//                                              clock reports more than the client saw)
-//   ollama.cold_start                          bool, load_duration above the client's threshold (1 s)
-//   ollama.chunk_count                         int, NDJSON chunks received (streaming calls only)
-//   ollama.keep_alive                          string, the request's keep_alive as sent ("5m", "0", "-1")
+// What the Ollama client records with these keys, and how: ollama/instrumentation.hpp.
 /// int: number of messages in a chat request (prompt + history), 1 for generate.
 inline constexpr std::string_view ollama_request_message_count = "ollama.request.message_count";
 /// int: number of input strings of an embeddings request.

@@ -1,5 +1,8 @@
-// Tests for llmtrace/ollama/types.hpp: request encoding (only set fields, `stream` explicit, tool-call
-// arguments always objects, keep_alive / think / format as given) and lenient response decoding.
+// Tests for llmtrace/ollama/types.hpp, codec.hpp and time.hpp: request encoding (only set fields,
+// `stream` explicit, tool-call arguments always objects, keep_alive / think / format as given),
+// lenient response decoding and RFC 3339 times.
+#include <llmtrace/ollama/codec.hpp>
+#include <llmtrace/ollama/time.hpp>
 #include <llmtrace/ollama/types.hpp>
 
 #include <doctest/doctest.h>

@@ -1,14 +1,16 @@
-// llmtrace/ollama/instrumentation.hpp: what the Ollama client records beyond the wire: the GenAI
-// content-capture mode, the conventions' JSON message format with per-message truncation that keeps
-// JSON and UTF-8 valid, the layout of the load / prompt_eval / eval phase spans, and tool_span for
-// `execute_tool` spans in an application's tool loop.
-// Thread-safety: pure functions and values; a tool_span belongs to one thread, like any span guard.
+// llmtrace/ollama/instrumentation.hpp: what the Ollama client records: the GenAI content-capture mode,
+// the conventions' JSON message format with per-message truncation that keeps JSON and UTF-8 valid,
+// the layout of the load / prompt_eval / eval phase spans, tool_span for `execute_tool` spans in an
+// application's tool loop, and the recorder of one client call (its span and every attribute).
+// Thread-safety: pure functions and values; a tool_span or call_recorder belongs to one call/thread.
 #pragma once
 
 #include <llmtrace/config.hpp>
 #include <llmtrace/detail/env.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/error.hpp>
+#include <llmtrace/ollama/error.hpp>
+#include <llmtrace/ollama/host.hpp>
 #include <llmtrace/ollama/types.hpp>
 #include <llmtrace/provider.hpp>
 #include <llmtrace/semconv.hpp>
@@ -17,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -480,6 +483,273 @@ class [[nodiscard]] tool_span {
   std::size_t limit_ = span_limits::unlimited;
   llmtrace::span span_;
 };
+
+// ---------------------------------------------------------------------------------------------
+// What one call records
+// ---------------------------------------------------------------------------------------------
+
+// What a client call records (tracer "llmtrace.ollama", schema semconv::genai_schema_url):
+//
+// chat / generate / embed / embeddings: one CLIENT span `chat {model}`, `text_completion {model}`,
+// `embeddings {model}`, child of the caller's current span and current while the call runs (so the
+// traceparent sent names it as the parent).
+// - At start: gen_ai.operation.name, gen_ai.provider.name=ollama, gen_ai.request.model, server.address,
+//   server.port. Then ollama.api, gen_ai.request.stream (true, streaming calls only), the request
+//   options (temperature, top_p, top_k, seed, max_tokens <- num_predict, stop_sequences,
+//   frequency/presence_penalty), gen_ai.request.reasoning.level (think level string),
+//   gen_ai.output.type=json (format set), gen_ai.conversation.id (only when given), ollama.keep_alive,
+//   ollama.request.message_count, ollama.request.tool_count; embeddings: gen_ai.request.encoding_formats
+//   ["float"], ollama.request.input_count, gen_ai.embeddings.dimension.count.
+// - From the answer: gen_ai.response.model, gen_ai.response.finish_reasons [done_reason],
+//   gen_ai.usage.input_tokens (prompt_eval_count), gen_ai.usage.output_tokens (eval_count), the ollama.*
+//   timings in seconds and counts, ollama.tokens_per_second, ollama.prompt_tokens_per_second,
+//   ollama.client_overhead, ollama.cold_start, ollama.response.tool_call_count; streaming:
+//   gen_ai.response.time_to_first_chunk (request sent -> first chunk) and ollama.chunk_count.
+// - Phases (chat and generate, when the final chunk has metrics): INTERNAL children ollama.load,
+//   ollama.prompt_eval, ollama.eval with explicit times, laid out back to back from the reported
+//   durations and ending at the last chunk (see layout_phases), each with its server duration.
+// - Failure: status Error with the server's message, error.type (see error::error_type(): "404",
+//   "503", "timeout", "connect", "resolve", "tls", "send", "receive", "stream_error",
+//   "incomplete_stream", "invalid_response", "invalid_request", "_OTHER", or the exception's type when
+//   the caller's chunk callback threw), ollama.error.reason, ollama.error.retryable, and an `exception`
+//   event.
+// - Cancellation (the chunk callback returned false): not a failure. Status stays Unset, no
+//   error.type; ollama.stream.cancelled=true, and the chunks seen so far are counted.
+// - Content (off by default; see content_capture): gen_ai.system_instructions, gen_ai.input.messages,
+//   gen_ai.output.messages, gen_ai.tool.definitions as attributes (SPAN_*) and/or on one
+//   gen_ai.client.inference.operation.details event (*_EVENT), each cut per message to the provider's
+//   attribute value length limit (ollama.content.truncated=true when cut).
+// Model management (tags, show, ps, version, is_running) records no span; traceparent is still sent.
+//
+// The ollama.* values (from the final chunk; durations in seconds, counts are ints):
+//   ollama.total_duration / load_duration / prompt_eval_duration / eval_duration  double, seconds
+//   ollama.prompt_eval_count / eval_count      int, as reported (same as gen_ai.usage.*_tokens)
+//   ollama.tokens_per_second                   double, eval_count / eval_duration (server-side speed)
+//   ollama.prompt_tokens_per_second            double, prompt_eval_count / prompt_eval_duration (prefill)
+//   ollama.client_overhead                     double, seconds: span duration minus total_duration
+//                                              (network, queueing, parsing; negative when the server's
+//                                              clock reports more than the client saw)
+//   ollama.cold_start                          bool, load_duration above the client's threshold (1 s)
+//   ollama.chunk_count                         int, NDJSON chunks received (streaming calls only)
+//   ollama.keep_alive                          string, the request's keep_alive as sent ("5m", "0", "-1")
+
+namespace detail {
+
+inline double seconds(std::int64_t ns) noexcept { return static_cast<double>(ns) / 1e9; }
+
+/// One traced inference or embeddings call: the CLIENT span and what it records. Does nothing when
+/// instrumentation is off or the span is not recording.
+class call_recorder {
+ public:
+  call_recorder(bool enabled, const llmtrace::tracer& t, std::string_view operation, std::string_view endpoint,
+                const std::string& model, const host_config& host, bool streaming) noexcept {
+    if (!enabled || !t.enabled()) return;
+    try {
+      std::string name(operation);
+      if (!model.empty()) name.append(" ").append(model);
+      span_start_options o;
+      o.kind = span_kind::client;
+      attribute start[5];
+      std::size_t n = 0;
+      start[n++] = {semconv::gen_ai_operation_name, operation};
+      start[n++] = {semconv::gen_ai_provider_name, semconv::provider_ollama};
+      if (!model.empty()) start[n++] = {semconv::gen_ai_request_model, model};  // conditionally required
+      start[n++] = {semconv::server_address, host.host};
+      start[n++] = {semconv::server_port, static_cast<std::int64_t>(host.port)};
+      o.attributes = attribute_list(start, n);
+      span_ = llmtrace::span(t, name, o);
+      if (!span_.is_recording()) return;
+      provider_ = t.provider();
+      tracer_ = t;
+      span_.set_attribute(semconv::ollama_api, endpoint);
+      if (streaming) span_.set_attribute(semconv::gen_ai_request_stream, true);
+    } catch (...) {
+      span_ = llmtrace::span();
+    }
+  }
+  call_recorder(const call_recorder&) = delete;
+  call_recorder& operator=(const call_recorder&) = delete;
+  ~call_recorder() { end(); }
+
+  bool recording() const noexcept { return span_.is_recording(); }
+  llmtrace::span& span() noexcept { return span_; }
+  std::size_t value_limit() const noexcept {
+    return provider_ ? provider_->limits().attribute_value_length : span_limits::unlimited;
+  }
+  std::int64_t now() const noexcept { return provider_ ? provider_->now() : 0; }
+
+  /// Request options mapped to gen_ai.request.* (chat and generate).
+  void request(const inference_settings& r) noexcept {
+    if (!recording()) return;
+    const options& o = r.options;
+    if (o.temperature) span_.set_attribute(semconv::gen_ai_request_temperature, *o.temperature);
+    if (o.top_p) span_.set_attribute(semconv::gen_ai_request_top_p, *o.top_p);
+    if (o.top_k) span_.set_attribute(semconv::gen_ai_request_top_k, *o.top_k);
+    if (o.seed) span_.set_attribute(semconv::gen_ai_request_seed, *o.seed);
+    if (o.num_predict) span_.set_attribute(semconv::gen_ai_request_max_tokens, *o.num_predict);
+    if (o.stop) span_.set_attribute(semconv::gen_ai_request_stop_sequences, *o.stop);
+    if (o.frequency_penalty) span_.set_attribute(semconv::gen_ai_request_frequency_penalty, *o.frequency_penalty);
+    if (o.presence_penalty) span_.set_attribute(semconv::gen_ai_request_presence_penalty, *o.presence_penalty);
+    try {
+      if (r.think && r.think->is_level())
+        span_.set_attribute(semconv::gen_ai_request_reasoning_level, r.think->level());
+      if (r.keep_alive) span_.set_attribute(semconv::ollama_keep_alive, r.keep_alive->to_string());
+    } catch (...) {
+    }
+    if (r.format) span_.set_attribute(semconv::gen_ai_output_type, semconv::output_type_json);
+    if (!r.conversation_id.empty()) span_.set_attribute(semconv::gen_ai_conversation_id, r.conversation_id);
+  }
+
+  /// Embeddings request attributes.
+  void embeddings_request(std::int64_t inputs, const std::optional<std::int64_t>& dims,
+                          const std::optional<keep_alive_value>& keep_alive) noexcept {
+    if (!recording()) return;
+    span_.set_attribute(semconv::gen_ai_request_encoding_formats, {semconv::encoding_format_float});
+    span_.set_attribute(semconv::ollama_request_input_count, inputs);
+    if (dims) span_.set_attribute(semconv::gen_ai_embeddings_dimension_count, *dims);
+    try {
+      if (keep_alive) span_.set_attribute(semconv::ollama_keep_alive, keep_alive->to_string());
+    } catch (...) {
+    }
+  }
+  /// gen_ai.embeddings.dimension.count from the vectors received.
+  void dimensions(std::size_t n) noexcept {
+    if (recording()) span_.set_attribute(semconv::gen_ai_embeddings_dimension_count, static_cast<std::int64_t>(n));
+  }
+
+  void request_sent() noexcept {
+    if (recording()) sent_ = now();
+  }
+  /// A chunk arrived (streaming).
+  void chunk(bool done) noexcept {
+    if (!recording()) return;
+    ++chunks_;
+    if (!first_chunk_) first_chunk_ = now();
+    if (done) last_chunk_ = now();
+  }
+  /// The whole (non-streamed) answer arrived.
+  void response_received() noexcept {
+    if (recording()) last_chunk_ = now();
+  }
+
+  /// Response model, finish reason, usage and Ollama's timings; phases for chat / generate.
+  void response(const std::string& model, const std::string& done_reason, const metrics& m, bool phases,
+                std::chrono::nanoseconds cold_threshold) noexcept {
+    if (!recording()) return;
+    if (!model.empty()) span_.set_attribute(semconv::gen_ai_response_model, model);
+    if (!done_reason.empty())
+      span_.set_attribute(semconv::gen_ai_response_finish_reasons, {std::string_view(done_reason)});
+    if (m.prompt_eval_count) span_.set_attribute(semconv::gen_ai_usage_input_tokens, *m.prompt_eval_count);
+    if (m.eval_count) span_.set_attribute(semconv::gen_ai_usage_output_tokens, *m.eval_count);
+    if (m.total_duration) span_.set_attribute(semconv::ollama_total_duration, seconds(*m.total_duration));
+    if (m.load_duration) span_.set_attribute(semconv::ollama_load_duration, seconds(*m.load_duration));
+    if (m.prompt_eval_duration)
+      span_.set_attribute(semconv::ollama_prompt_eval_duration, seconds(*m.prompt_eval_duration));
+    if (m.eval_duration) span_.set_attribute(semconv::ollama_eval_duration, seconds(*m.eval_duration));
+    if (m.prompt_eval_count) span_.set_attribute(semconv::ollama_prompt_eval_count, *m.prompt_eval_count);
+    if (m.eval_count) span_.set_attribute(semconv::ollama_eval_count, *m.eval_count);
+    if (const auto tps = m.tokens_per_second()) span_.set_attribute(semconv::ollama_tokens_per_second, *tps);
+    if (const auto pps = m.prompt_tokens_per_second())
+      span_.set_attribute(semconv::ollama_prompt_tokens_per_second, *pps);
+    if (!m.empty())
+      span_.set_attribute(semconv::ollama_cold_start, m.load_duration.value_or(0) > cold_threshold.count());
+    total_duration_ = m.total_duration.value_or(-1);
+    if (phases && !m.empty()) add_phases(m);
+  }
+
+  /// The caller's callback stopped the stream: not an error (status stays Unset).
+  void cancelled() noexcept {
+    if (recording()) span_.set_attribute(semconv::ollama_stream_cancelled, true);
+  }
+
+  void failed(const error& e) noexcept {
+    if (!recording()) return;
+    try {
+      span_.set_attribute(semconv::error_type, e.error_type());
+      span_.set_attribute(semconv::ollama_error_reason, to_string(e.reason()));
+      span_.set_attribute(semconv::ollama_error_retryable, e.retryable());
+      span_.record_exception("llmtrace::ollama::error", e.what());
+      span_.set_status(status_code::error, e.server_message());
+    } catch (...) {
+    }
+  }
+  /// Any other exception (e.g. thrown by the caller's chunk callback).
+  void failed(std::exception_ptr ep) noexcept {
+    if (!recording()) return;
+    try {
+      std::rethrow_exception(ep);
+    } catch (const error& e) {
+      failed(e);
+    } catch (const std::exception& e) {
+      try {
+        span_.set_attribute(semconv::error_type, llmtrace::detail::exception_type_name(e));
+      } catch (...) {
+        span_.set_attribute(semconv::error_type, semconv::error_type_other);
+      }
+      span_.record_exception(e);
+      span_.set_status(status_code::error, e.what());
+    } catch (...) {
+      span_.set_attribute(semconv::error_type, semconv::error_type_other);
+      span_.set_status(status_code::error, "unknown exception");
+    }
+  }
+
+  /// Ends the span (time to first chunk, chunk count and client overhead are computed here).
+  void end() noexcept {
+    if (!recording()) return;
+    const std::int64_t t = now();
+    if (chunks_) {
+      span_.set_attribute(semconv::ollama_chunk_count, static_cast<std::int64_t>(chunks_));
+      if (first_chunk_ && sent_)
+        span_.set_attribute(semconv::gen_ai_response_time_to_first_chunk, seconds(first_chunk_ - sent_));
+    }
+    if (total_duration_ >= 0)
+      span_.set_attribute(semconv::ollama_client_overhead, seconds(t - span_.start_time_unix_nano() - total_duration_));
+    span_.end(t);
+  }
+
+ private:
+  void add_phases(const metrics& m) noexcept {
+    try {
+      const std::int64_t sent = sent_ ? sent_ : span_.start_time_unix_nano();
+      const std::int64_t last = last_chunk_ ? last_chunk_ : now();
+      const llmtrace::context parent = span_.context();
+      for (const auto& p : layout_phases(sent, last, m)) {
+        span_start_options o;
+        o.kind = span_kind::internal;
+        o.parent = &parent;
+        o.make_current = false;
+        o.start_time_unix_nano = p.start_unix_nano;
+        attribute attrs[2];
+        std::size_t n = 0;
+        if (p.name == semconv::ollama_span_load) {
+          attrs[n++] = {semconv::ollama_load_duration, seconds(p.server_duration_ns)};
+        } else if (p.name == semconv::ollama_span_prompt_eval) {
+          attrs[n++] = {semconv::ollama_prompt_eval_duration, seconds(p.server_duration_ns)};
+          if (m.prompt_eval_count) attrs[n++] = {semconv::ollama_prompt_eval_count, *m.prompt_eval_count};
+        } else {
+          attrs[n++] = {semconv::ollama_eval_duration, seconds(p.server_duration_ns)};
+          if (m.eval_count) attrs[n++] = {semconv::ollama_eval_count, *m.eval_count};
+        }
+        o.attributes = attribute_list(attrs, n);
+        llmtrace::span phase(tracer_, p.name, o);
+        phase.end(p.end_unix_nano);
+      }
+    } catch (...) {
+    }
+  }
+
+  llmtrace::span span_;
+  tracer_provider* provider_ = nullptr;
+  llmtrace::tracer tracer_;
+  std::int64_t sent_ = 0;
+  std::int64_t first_chunk_ = 0;
+  std::int64_t last_chunk_ = 0;
+  std::int64_t total_duration_ = -1;
+  std::size_t chunks_ = 0;
+};
+
+}  // namespace detail
 
 }  // namespace ollama
 LLMTRACE_END_NAMESPACE
