@@ -153,22 +153,27 @@ class batch_processor final : public span_processor {
     lk.unlock();
     if (done) {
       if (st.worker.joinable()) st.worker.join();
-      return true;
+    } else {
+      // Whatever the worker still holds or has not drained is dropped: counted now, and anything it
+      // exports later is no longer counted (exported + dropped stays exactly what was produced).
+      {
+        std::lock_guard<std::mutex> acct(st.acct_mu);
+        st.settled = true;
+      }
+      detail::report_error("batch processor: shutdown timed out after " + std::to_string(timeout.count()) +
+                           " ms; the exporter is still busy and the spans it has not exported are dropped");
+      if (st.worker.joinable()) st.worker.detach();
     }
-    detail::report_error("batch processor: shutdown timed out after " + std::to_string(timeout.count()) +
-                         " ms; the exporter is still busy and its remaining spans are dropped");
-    if (st.worker.joinable()) st.worker.detach();
-    return false;
+    {
+      std::lock_guard<std::mutex> acct(st.acct_mu);
+      st.settled = true;
+    }
+    report_final_summary(st);
+    return done;
   }
 
-  processor_stats stats() const noexcept override {
-    processor_stats s;
-    s.exported = st_->exported.load();
-    s.dropped_queue = st_->dropped_queue.load();
-    s.dropped_export = st_->dropped_export.load();
-    s.dropped_shutdown = st_->dropped_shutdown.load();
-    return s;
-  }
+  /// Counters; after shutdown, exported + dropped() equals the number of sampled spans ended.
+  processor_stats stats() const noexcept override { return snapshot(*st_); }
   const batch_options& options() const noexcept { return st_->opt; }
 
  private:
@@ -188,10 +193,101 @@ class batch_processor final : public span_processor {
     std::uint64_t flush_requested = 0;
     std::uint64_t flush_completed = 0;
 
+    std::uint64_t retired_enqueued = 0;  // spans ever enqueued on rings no longer in `rings`
+
     std::atomic<bool> wake{false};
     std::atomic<bool> stopped{false};
     std::atomic<std::uint64_t> exported{0}, dropped_queue{0}, dropped_export{0}, dropped_shutdown{0};
+
+    // Export results are counted under acct_mu until shutdown settles the books; from then on every
+    // enqueued span not yet counted is a shutdown drop (stats() derives it from the ring counters).
+    mutable std::mutex acct_mu;
+    bool settled = false;
+
+    // Drop reports (worker and shutdown only): what was reported so far, and when.
+    std::chrono::steady_clock::time_point last_drop_report{};
+    std::uint64_t reported_queue = 0;
   };
+
+  /// Spans ever accepted into a ring (each ring's head counts its pushes).
+  static std::uint64_t enqueued(state& st) noexcept {
+    try {
+      std::lock_guard<std::mutex> lk(st.mu);
+      std::uint64_t n = st.retired_enqueued;
+      for (const auto& r : st.rings) n += r->head.load(std::memory_order_acquire);
+      return n;
+    } catch (...) {
+      return 0;
+    }
+  }
+
+  static processor_stats snapshot(state& st) noexcept {
+    processor_stats s;
+    bool settled = false;
+    {
+      try {
+        std::lock_guard<std::mutex> acct(st.acct_mu);
+        settled = st.settled;
+        s.exported = st.exported.load();
+        s.dropped_export = st.dropped_export.load();
+      } catch (...) {
+      }
+    }
+    s.dropped_queue = st.dropped_queue.load();
+    s.dropped_shutdown = st.dropped_shutdown.load();
+    if (settled) {
+      const std::uint64_t in = enqueued(st), out = s.exported + s.dropped_export;
+      if (in > out) s.dropped_shutdown += in - out;
+    }
+    return s;
+  }
+
+  static std::string drop_causes(std::uint64_t queue, std::uint64_t exp, std::uint64_t shut) {
+    std::string m;
+    const auto add = [&](std::uint64_t n, const char* what) {
+      if (n == 0) return;
+      if (!m.empty()) m += ", ";
+      m += std::to_string(n) + " " + what;
+    };
+    add(queue, "because the queue was full (OTEL_BSP_MAX_QUEUE_SIZE per thread)");
+    add(exp, "because the export failed");
+    add(shut, "at shutdown (ended after it, or not exported in time)");
+    return m;
+  }
+
+  /// Queue-full drops are reported by the worker: the first at once, then at most once per
+  /// drop_report_interval (export failures are reported by the exporter itself).
+  static void report_queue_drops(state& st) noexcept {
+    try {
+      const std::uint64_t q = st.dropped_queue.load(std::memory_order_relaxed);
+      if (q == st.reported_queue) return;
+      const auto now = std::chrono::steady_clock::now();
+      const bool first = st.reported_queue == 0;
+      if (!first && now - st.last_drop_report < drop_report_interval) return;
+      detail::report_error("batch processor: " + std::to_string(q - st.reported_queue) +
+                           " spans dropped because the queue was full (OTEL_BSP_MAX_QUEUE_SIZE=" +
+                           std::to_string(st.opt.max_queue_size) + " per thread)" +
+                           (first ? "; further drops are reported at most once a minute" : " since the last report"));
+      st.reported_queue = q;
+      st.last_drop_report = now;
+    } catch (...) {
+    }
+  }
+
+  /// One line at shutdown when anything was lost: every cause, with the totals.
+  static void report_final_summary(state& st) noexcept {
+    try {
+      const processor_stats s = snapshot(st);
+      if (s.dropped() == 0) return;
+      detail::report_error("batch processor summary at shutdown: " + std::to_string(s.dropped()) + " of " +
+                           std::to_string(s.exported + s.dropped()) + " spans dropped (" +
+                           drop_causes(s.dropped_queue, s.dropped_export, s.dropped_shutdown) + "); " +
+                           std::to_string(s.exported) + " exported");
+    } catch (...) {
+    }
+  }
+
+  static constexpr std::chrono::seconds drop_report_interval{60};
 
   static batch_options sanitize(batch_options o) {
     if (o.max_queue_size == 0) o.max_queue_size = 2048;
@@ -245,10 +341,12 @@ class batch_processor final : public span_processor {
   static void export_and_release(state& st, std::vector<span_data*>& batch) noexcept {
     if (batch.empty()) return;
     const auto n = static_cast<std::uint64_t>(batch.size());
-    if (st.exp->export_batch(span_batch(batch.data(), batch.size())) == export_result::success)
-      st.exported.fetch_add(n, std::memory_order_relaxed);
-    else
-      st.dropped_export.fetch_add(n, std::memory_order_relaxed);
+    const bool ok = st.exp->export_batch(span_batch(batch.data(), batch.size())) == export_result::success;
+    try {
+      std::lock_guard<std::mutex> acct(st.acct_mu);
+      if (!st.settled) (ok ? st.exported : st.dropped_export).fetch_add(n, std::memory_order_relaxed);
+    } catch (...) {
+    }
     for (auto* s : batch) detail::span_pool::release(s);
     batch.clear();
   }
@@ -292,12 +390,14 @@ class batch_processor final : public span_processor {
         stopping = st.stop;
         flush_target = st.flush_requested;
         flushing = flush_target != st.flush_completed;
-        // Rings of exited threads are dropped once empty (they cannot refill).
+        // Rings of exited threads are dropped once empty (they cannot refill); their pushes stay counted.
         st.rings.erase(std::remove_if(st.rings.begin(), st.rings.end(),
-                                      [](const auto& r) {
-                                        return r->orphaned.load(std::memory_order_acquire) &&
-                                               r->head.load(std::memory_order_acquire) ==
-                                                   r->tail.load(std::memory_order_relaxed);
+                                      [&st](const auto& r) {
+                                        const std::uint64_t h = r->head.load(std::memory_order_acquire);
+                                        const bool gone = r->orphaned.load(std::memory_order_acquire) &&
+                                                          h == r->tail.load(std::memory_order_relaxed);
+                                        if (gone) st.retired_enqueued += h;
+                                        return gone;
                                       }),
                        st.rings.end());
         try {
@@ -306,6 +406,7 @@ class batch_processor final : public span_processor {
         }
       }
       drain(st, rings, batch);
+      report_queue_drops(st);
       if (flushing || stopping) st.exp->force_flush(st.opt.export_timeout);
       rings.clear();
       std::lock_guard<std::mutex> lk(st.mu);

@@ -163,8 +163,76 @@ TEST_CASE("flush and shutdown stay bounded while the exporter hangs") {
   span late(f.t, "late");
   CHECK_FALSE(late.is_recording());
   f.bp->on_end(span_ptr(detail::span_pool::acquire()));
-  CHECK(f.bp->stats().dropped_shutdown == 1);
-  f.pr->open();  // let the abandoned worker finish; it owns its state
+  CHECK(f.bp->stats().dropped_shutdown == 8 + 1);  // the 8 abandoned ones, and the late record
+  f.pr->open();                                    // let the abandoned worker finish; it owns its state
+}
+
+TEST_CASE("a shutdown that times out counts every abandoned span: exported + dropped == produced, exactly") {
+  // Before: the queued and in-flight spans were neither exported nor dropped (4,608 of 10,000 missing).
+  batch_fixture f(opts(2048, 512));
+  {
+    std::lock_guard<std::mutex> lk(f.pr->mu);
+    f.pr->gate_open = false;
+  }
+  f.produce(600);
+  REQUIRE(f.pr->wait_for_calls(1, 10s));  // one batch is in flight, stuck in the exporter
+  f.produce(10000 - 600);
+  core_test::captured_errors errs;
+  CHECK_FALSE(f.provider->shutdown(100ms));
+  const auto st = f.bp->stats();
+  CHECK(st.exported + st.dropped() == 10000);
+  CHECK(st.dropped_queue > 0);
+  CHECK(st.dropped_shutdown >= 512);
+  CHECK(errs.count_containing("batch processor summary at shutdown: " + std::to_string(st.dropped()) +
+                              " of 10000 spans dropped") == 1);
+  // The abandoned worker may still export what it holds: that no longer changes the books.
+  f.pr->open();
+  REQUIRE(f.pr->wait_for_received(10000 - st.dropped_queue, 10s));
+  const auto after = f.bp->stats();
+  CHECK(after.exported == st.exported);
+  CHECK(after.exported + after.dropped() == 10000);
+}
+
+TEST_CASE("drops are reported by cause: queue-full at once then rate-limited, one summary at shutdown") {
+  batch_fixture f(opts(8, 8));
+  core_test::captured_errors errs;
+  const auto overflow = [&] {
+    {
+      std::lock_guard<std::mutex> lk(f.pr->mu);
+      f.pr->gate_open = false;
+    }
+    f.produce(100);  // at most 8 queued (plus a batch in flight): the rest is dropped
+    f.pr->open();
+    REQUIRE(f.provider->force_flush(10s));
+  };
+  overflow();
+  CHECK(errs.count_containing("spans dropped because the queue was full (OTEL_BSP_MAX_QUEUE_SIZE=8 per thread); "
+                              "further drops are reported at most once a minute") == 1);
+  overflow();  // within the minute: counted, not reported again
+  CHECK(errs.count_containing("queue was full") == 1);
+  f.pr->fail = true;
+  f.produce(3);
+  REQUIRE(f.provider->force_flush(10s));
+  REQUIRE(f.provider->shutdown(10s));
+  const auto st = f.bp->stats();
+  CHECK(st.dropped_export == 3);
+  CHECK(st.exported + st.dropped() == 203);
+  const auto all = errs.all();
+  CHECK(errs.count_containing("summary at shutdown") == 1);
+  CHECK(errs.count_containing("summary at shutdown: " + std::to_string(st.dropped()) + " of 203 spans dropped (" +
+                              std::to_string(st.dropped_queue) +
+                              " because the queue was full (OTEL_BSP_MAX_QUEUE_SIZE per thread), 3 because the export "
+                              "failed); " +
+                              std::to_string(st.exported) + " exported") == 1);
+}
+
+TEST_CASE("nothing lost, nothing said") {
+  batch_fixture f(opts(1024, 64));
+  core_test::captured_errors errs;
+  f.produce(100);
+  REQUIRE(f.provider->shutdown(10s));
+  CHECK(f.bp->stats().exported == 100);
+  CHECK(errs.all().empty());
 }
 
 TEST_CASE("record_only spans never reach the exporter") {
