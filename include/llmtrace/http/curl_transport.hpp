@@ -5,10 +5,13 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/http/transport.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -110,13 +113,24 @@ inline http::error_kind classify_curl_error(CURLcode rc) noexcept {
 
 /// Everything one transfer's callbacks share.
 struct curl_transfer {
+  using clock = std::chrono::steady_clock;
+  /// Bytes of an oversized body kept in response::body (the message quotes fewer).
+  static constexpr std::size_t kept_prefix_bytes = 64 * 1024;
+
   http::response* resp = nullptr;
   const http::data_callback* on_data = nullptr;  ///< null: buffer the body (send())
+  std::size_t max_body_bytes = http::default_max_body_bytes;
   bool stopped_by_caller = false;
   bool callback_threw = false;
-  bool read_timed_out = false;
-  std::chrono::steady_clock::duration read_timeout{};
-  std::chrono::steady_clock::time_point last_activity{};
+  bool too_large = false;
+  bool got_response = false;  // the status line arrived
+  enum class timed_out_t : unsigned char { no, read, first_byte, line } timed_out = timed_out_t::no;
+  clock::duration read_timeout{};
+  clock::duration first_byte_timeout{};
+  clock::duration line_timeout{};
+  clock::time_point last_activity{};
+  clock::time_point started{};
+  clock::time_point last_line{};  // start, then the last `\n` of a streamed 2xx body
   curl_off_t last_received = 0;
 };
 
@@ -125,6 +139,7 @@ inline bool is_success_status(int status) noexcept { return status >= 200 && sta
 inline std::size_t curl_on_header(char* data, std::size_t size, std::size_t count, void* user) noexcept {
   auto* t = static_cast<curl_transfer*>(user);
   const std::size_t n = size * count;
+  t->got_response = true;
   try {
     std::string_view line(data, n);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
@@ -133,7 +148,7 @@ inline std::size_t curl_on_header(char* data, std::size_t size, std::size_t coun
       t->resp->headers.clear();
       const auto sp = line.find(' ');
       int status = 0;
-      for (std::size_t i = sp == std::string_view::npos ? line.size() : sp + 1; i < line.size(); ++i) {
+      for (std::size_t i = sp == std::string_view::npos ? line.size() : sp + 1; i < line.size() && i < sp + 4; ++i) {
         if (line[i] < '0' || line[i] > '9') break;
         status = status * 10 + (line[i] - '0');
       }
@@ -150,18 +165,33 @@ inline std::size_t curl_on_header(char* data, std::size_t size, std::size_t coun
   return n;
 }
 
+/// Appends to a buffered body within the cap; past it keeps a prefix and fails the transfer.
+inline std::size_t curl_buffer_body(curl_transfer& t, const char* data, std::size_t n) noexcept {
+  std::string& body = t.resp->body;
+  try {
+    if (n > t.max_body_bytes - std::min(body.size(), t.max_body_bytes)) {
+      t.too_large = true;
+      if (body.size() < curl_transfer::kept_prefix_bytes)
+        body.append(data, std::min(n, curl_transfer::kept_prefix_bytes - body.size()));
+      if (body.size() > curl_transfer::kept_prefix_bytes) {
+        body.resize(curl_transfer::kept_prefix_bytes);
+        body.shrink_to_fit();
+      }
+      return 0;
+    }
+    body.append(data, n);
+    return n;
+  } catch (...) {
+    return 0;
+  }
+}
+
 inline std::size_t curl_on_body(char* data, std::size_t size, std::size_t count, void* user) noexcept {
   auto* t = static_cast<curl_transfer*>(user);
   const std::size_t n = size * count;
-  t->last_activity = std::chrono::steady_clock::now();
-  if (!t->on_data || !is_success_status(t->resp->status)) {
-    try {
-      t->resp->body.append(data, n);
-      return n;
-    } catch (...) {
-      return 0;
-    }
-  }
+  t->last_activity = curl_transfer::clock::now();
+  if (!t->on_data || !is_success_status(t->resp->status)) return curl_buffer_body(*t, data, n);
+  if (std::memchr(data, '\n', n) != nullptr) t->last_line = t->last_activity;
   bool keep_going = false;
   try {
     keep_going = (*t->on_data)(std::string_view(data, n));
@@ -175,17 +205,27 @@ inline std::size_t curl_on_body(char* data, std::size_t size, std::size_t count,
   return n;
 }
 
-/// Enforces the read (silence) timeout; libcurl calls it at least once a second and on every read.
+/// Enforces the read (silence), first-byte and line timeouts; libcurl calls it at least once a
+/// second and on every read.
 inline int curl_on_progress(void* user, curl_off_t, curl_off_t now_received, curl_off_t, curl_off_t) noexcept {
   auto* t = static_cast<curl_transfer*>(user);
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = curl_transfer::clock::now();
+  using timed_out_t = curl_transfer::timed_out_t;
+  if (t->first_byte_timeout.count() > 0 && !t->got_response && now - t->started > t->first_byte_timeout) {
+    t->timed_out = timed_out_t::first_byte;
+    return 1;
+  }
+  if (t->line_timeout.count() > 0 && now - t->last_line > t->line_timeout) {
+    t->timed_out = timed_out_t::line;
+    return 1;
+  }
   if (now_received != t->last_received) {
     t->last_received = now_received;
     t->last_activity = now;
     return 0;
   }
-  if (now - t->last_activity > t->read_timeout) {
-    t->read_timed_out = true;
+  if (t->read_timeout.count() > 0 && now - t->last_activity > t->read_timeout) {
+    t->timed_out = timed_out_t::read;
     return 1;
   }
   return 0;
@@ -214,8 +254,9 @@ namespace http {
 
 /// http::transport over libcurl. Requests borrow an easy handle from an internal pool, so keep-alive
 /// connections are reused across requests and threads. A stream stopped by its callback closes its
-/// connection (the handle is discarded rather than returned to the pool). The read (silence) timeout
-/// is checked on every read and at least once a second, so it fires up to a second after its limit.
+/// connection (the handle is discarded rather than returned to the pool). The read (silence),
+/// first-byte and line timeouts are checked on every read and at least once a second, so they fire up
+/// to a second after their limit. Buffered bodies are capped by request::max_body_bytes.
 class curl_transport final : public transport {
  public:
   explicit curl_transport(curl_transport_options options = {}) noexcept : options_(options) {}
@@ -310,9 +351,12 @@ class curl_transport final : public transport {
 
     if (req.connect_timeout.count() > 0) set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout.count()));
     if (req.timeout.count() > 0) set(CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
-    if (req.read_timeout.count() > 0) {
-      t.read_timeout = req.read_timeout;
-      t.last_activity = std::chrono::steady_clock::now();
+    t.max_body_bytes = req.max_body_bytes;
+    t.started = t.last_activity = t.last_line = detail::curl_transfer::clock::now();
+    t.read_timeout = req.read_timeout;
+    t.first_byte_timeout = req.first_byte_timeout;
+    if (t.on_data) t.line_timeout = req.line_timeout;
+    if (t.read_timeout.count() > 0 || t.first_byte_timeout.count() > 0 || t.line_timeout.count() > 0) {
       set(CURLOPT_NOPROGRESS, 0L);
       set(CURLOPT_XFERINFOFUNCTION, &detail::curl_on_progress);
       set(CURLOPT_XFERINFODATA, static_cast<void*>(&t));
@@ -359,9 +403,12 @@ class curl_transport final : public transport {
     }
     if (rc != CURLE_OK) {
       resp.error = detail::classify_curl_error(rc);
-      if (t.read_timed_out) {
+      if (t.timed_out != detail::curl_transfer::timed_out_t::no) {
         resp.error = error_kind::timeout;
-        assign(resp.error_message, "no data received within the read timeout");
+        timeout_message(resp.error_message, t.timed_out, req);
+      } else if (t.too_large) {
+        resp.error = error_kind::too_large;
+        too_large_message(resp, req.max_body_bytes);
       } else if (t.stopped_by_caller) {
         resp.error = error_kind::aborted;
         assign(resp.error_message, t.callback_threw ? "the data callback threw; transfer stopped"
@@ -378,6 +425,29 @@ class curl_transport final : public transport {
     // A transfer cut short leaves its connection in an unknown state: drop the handle with it.
     release(h, rc == CURLE_OK);
     return resp;
+  }
+
+  static void timeout_message(std::string& out, detail::curl_transfer::timed_out_t which, const request& req) noexcept {
+    using timed_out_t = detail::curl_transfer::timed_out_t;
+    try {
+      if (which == timed_out_t::first_byte)
+        out = "no response within the first-byte timeout of " + std::to_string(req.first_byte_timeout.count()) + " ms";
+      else if (which == timed_out_t::line)
+        out = "no complete line within the line timeout of " + std::to_string(req.line_timeout.count()) + " ms";
+      else
+        out = "no data received within the read timeout of " + std::to_string(req.read_timeout.count()) + " ms";
+    } catch (...) {
+    }
+  }
+
+  static void too_large_message(response& resp, std::size_t limit) noexcept {
+    try {
+      resp.error_message = "the response body (HTTP " + std::to_string(resp.status) + ") is larger than the limit of " +
+                           std::to_string(limit) + " bytes (request::max_body_bytes); it begins: ";
+      detail::append_utf8(resp.error_message, resp.body, 200);
+      resp.error_message += "...";
+    } catch (...) {
+    }
   }
 
   static void assign(std::string& out, const char* text) noexcept {

@@ -123,7 +123,8 @@ inline std::string shorten(std::string_view s, std::size_t max_bytes) {
 
 inline http::error_kind error_kind_from_string(std::string_view s) noexcept {
   for (auto k : {http::error_kind::resolve, http::error_kind::connect, http::error_kind::timeout, http::error_kind::tls,
-                 http::error_kind::aborted, http::error_kind::send, http::error_kind::receive, http::error_kind::other})
+                 http::error_kind::aborted, http::error_kind::send, http::error_kind::receive,
+                 http::error_kind::too_large, http::error_kind::other})
     if (http::to_string(k) == s) return k;
   return http::error_kind::none;
 }

@@ -7,6 +7,7 @@
 #include <llmtrace/detail/env.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -19,13 +20,14 @@ namespace http {
 /// Why a request got no HTTP response (none when it did, whatever the status).
 enum class error_kind : unsigned char {
   none,
-  resolve,  ///< host name lookup failed
-  connect,  ///< connection refused / unreachable
-  timeout,  ///< connect, read or total timeout
-  tls,      ///< TLS handshake or certificate problem
-  aborted,  ///< the caller's callback stopped the transfer
-  send,     ///< failed while sending the request
-  receive,  ///< connection broke while receiving
+  resolve,    ///< host name lookup failed
+  connect,    ///< connection refused / unreachable
+  timeout,    ///< connect, read or total timeout
+  tls,        ///< TLS handshake or certificate problem
+  aborted,    ///< the caller's callback stopped the transfer
+  send,       ///< failed while sending the request
+  receive,    ///< connection broke while receiving
+  too_large,  ///< a buffered body passed request::max_body_bytes (the status and a prefix are kept)
   other,
 };
 
@@ -47,6 +49,8 @@ inline std::string_view to_string(error_kind k) noexcept {
       return "send";
     case error_kind::receive:
       return "receive";
+    case error_kind::too_large:
+      return "too_large";
     default:
       return "other";
   }
@@ -65,23 +69,40 @@ struct tls_options {
   bool verify = true;
 };
 
+/// Default cap on a buffered response body (request::max_body_bytes): 64 MiB, the NDJSON line cap.
+inline constexpr std::size_t default_max_body_bytes = std::size_t{64} * 1024 * 1024;
+
+/// One HTTP request. Every timeout is 0 for "none"; the transport enforces the ones it checks itself
+/// (first byte, line, read) to within about a second.
 struct request {
   std::string method = "POST";
   std::string url;
   std::vector<header> headers;
   std::string body;
+  /// Limit for establishing the connection (TCP, TLS).
   std::chrono::milliseconds connect_timeout{10000};
   /// Whole-transfer limit; 0 means none (streams that may run for minutes).
   std::chrono::milliseconds timeout{0};
-  /// Longest silence allowed while receiving; 0 means none.
+  /// Longest silence allowed while receiving (reset by every byte, so a trickling server defeats
+  /// it: bound streams with line_timeout and whole calls with timeout); 0 means none.
   std::chrono::milliseconds read_timeout{0};
+  /// Limit from the start of the request to the first byte of the response (its status line).
+  std::chrono::milliseconds first_byte_timeout{0};
+  /// stream() only: longest wait, from the start and then from each `\n` of a 2xx body, for the next
+  /// `\n` (one complete NDJSON line); any other response must arrive whole within it. Unlike
+  /// read_timeout, a server trickling bytes without finishing a line cannot defeat it.
+  std::chrono::milliseconds line_timeout{0};
+  /// Largest body buffered whole (send(), and non-2xx answers of stream()); beyond it the transfer
+  /// stops with error_kind::too_large, keeping the status and the first bytes of the body. Streamed
+  /// 2xx bodies are not buffered here (the reader caps its lines).
+  std::size_t max_body_bytes = default_max_body_bytes;
   tls_options tls;
 };
 
 struct response {
   int status = 0;  ///< HTTP status; 0 when error != none and nothing was received
   std::vector<header> headers;
-  std::string body;  ///< whole body (for stream(): only for non-2xx responses)
+  std::string body;  ///< whole body (for stream(): only for non-2xx responses); a prefix when too_large
   error_kind error = error_kind::none;
   std::string error_message;  ///< transport detail; never contains request header values
 

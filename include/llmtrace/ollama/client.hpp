@@ -47,12 +47,25 @@ struct client_options {
   /// Base URL or OLLAMA_HOST-style value ("127.0.0.1:11434", "http://gpu-box", ...); empty: read
   /// OLLAMA_HOST (default http://127.0.0.1:11434). See parse_host for the rules.
   std::string host;
+  /// Limit for connecting to the daemon (TCP, TLS).
   std::chrono::milliseconds connect_timeout{10000};
-  /// Longest silence while waiting for bytes (a cold load sends nothing for seconds; a non-streamed
-  /// call sends nothing until the whole answer is ready); 0: none. Enforced to about a second.
+  /// Limit from sending a request to the first byte of the answer; 0: none (a cold load of a large
+  /// model sends nothing for a long time). Enforced to about a second.
+  std::chrono::milliseconds first_byte_timeout{0};
+  /// Streamed calls: longest wait for the next complete NDJSON line (counted from the request for
+  /// the first one, so it includes a cold load); a server trickling bytes without finishing a line
+  /// cannot defeat it. 0: none. Enforced to about a second.
+  std::chrono::milliseconds line_timeout{std::chrono::minutes(5)};
+  /// Non-streamed calls: the whole-call deadline (the daemon sends nothing until the whole answer is
+  /// ready; a slow CPU model can take minutes). 0: none.
+  std::chrono::milliseconds response_timeout{std::chrono::minutes(10)};
+  /// Longest silence while waiting for bytes; 0: none. Reset by every byte, so prefer the two above.
   std::chrono::milliseconds read_timeout{0};
-  /// Whole-call limit; 0: none (a long generation may take minutes).
+  /// Whole-call limit for every call, streamed or not; 0: none (a long generation may take minutes).
   std::chrono::milliseconds timeout{0};
+  /// Largest non-streamed or error body read (beyond it: ollama::error with the transport kind
+  /// http::error_kind::too_large and the body's first bytes in the message).
+  std::size_t max_body_bytes = http::default_max_body_bytes;
   /// HTTP transport; null: http::default_transport() (libcurl, shared connection pool).
   std::shared_ptr<http::transport> transport;
   /// Extra headers on every request (e.g. Authorization). When none is named Authorization and
@@ -291,8 +304,15 @@ class client {
     r.url.append(path.data(), path.size());
     r.body = std::move(body);
     r.connect_timeout = opts_.connect_timeout;
+    r.first_byte_timeout = opts_.first_byte_timeout;
     r.read_timeout = opts_.read_timeout;
     r.timeout = opts_.timeout;
+    if (streaming) {
+      r.line_timeout = opts_.line_timeout;
+    } else if (opts_.response_timeout.count() > 0 && (r.timeout.count() == 0 || opts_.response_timeout < r.timeout)) {
+      r.timeout = opts_.response_timeout;
+    }
+    r.max_body_bytes = opts_.max_body_bytes;
     r.tls = opts_.tls;
     r.headers.reserve(opts_.headers.size() + 5);
     if (!r.body.empty()) r.headers.push_back({"Content-Type", "application/json"});
