@@ -229,7 +229,7 @@ TEST_CASE("invalid UTF-8 in strings the core does not repair (names, keys, trace
   const std::string text = encode({&s});
   const json doc = json::parse(text);  // throws on invalid UTF-8
   const json& sp = doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
-  CHECK(sp["name"] == "bad \xEF\xBF\xBD\xEF\xBF\xBD name \xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(sp["name"] == "bad \xEF\xBF\xBD\xEF\xBF\xBD name \xEF\xBF\xBD");  // a truncated sequence is one
   CHECK(sp["traceState"] == "k=\xEF\xBF\xBD");
   CHECK(doc["resourceSpans"][0]["scopeSpans"][0]["scope"]["name"] == "scope \xEF\xBF\xBD");
 }

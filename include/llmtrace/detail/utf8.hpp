@@ -1,4 +1,4 @@
-// llmtrace/detail/utf8.hpp: UTF-8 validation, repair (invalid sequences become U+FFFD) and truncation
+// llmtrace/detail/utf8.hpp: UTF-8 validation, repair (each maximal invalid subpart becomes one U+FFFD) and truncation
 // that never splits a character. Limits count characters (code points), as the OpenTelemetry
 // attribute limits do. Thread-safety: pure functions.
 #pragma once
@@ -60,6 +60,38 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
   return len;
 }
 
+/// At an invalid position i (utf8_sequence_length(s, i) == 0): how many bytes one U+FFFD replaces.
+/// That is the maximal subpart (Unicode, and the WHATWG Encoding Standard that browsers and
+/// protobuf/JSON libraries follow): a lead byte and the continuation bytes that could still have
+/// completed it (a truncated "\xE2\x82" is one U+FFFD), else the single byte (each stray
+/// continuation byte is one U+FFFD). Every repair in llmtrace (both OTLP encoders, attributes) uses it.
+inline std::size_t utf8_invalid_length(std::string_view s, std::size_t i) noexcept {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  std::size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 1;
+  }
+  std::size_t n = 1;
+  while (n < len && i + n < s.size()) {
+    const unsigned char x = b(i + n);
+    if (n == 1 ? (x < lo || x > hi) : (x & 0xC0) != 0x80) break;
+    ++n;
+  }
+  return n;
+}
+
 inline bool is_valid_utf8(std::string_view s) noexcept {
   for (std::size_t i = 0; i < s.size();) {
     const std::size_t n = utf8_sequence_length(s, i);
@@ -87,10 +119,7 @@ inline bool append_utf8(std::string& out, std::string_view in, std::size_t max_c
     const std::size_t n = utf8_sequence_length(in, i);
     if (n == 0) {
       out.append(replacement_character.data(), replacement_character.size());
-      ++i;
-      // Continuation bytes after a bad lead belong to the same broken sequence.
-      while (i < in.size() && (static_cast<unsigned char>(in[i]) & 0xC0) == 0x80 && utf8_sequence_length(in, i) == 0)
-        ++i;
+      i += utf8_invalid_length(in, i);
     } else {
       out.append(in.data() + i, n);
       i += n;

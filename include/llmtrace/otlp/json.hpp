@@ -280,10 +280,10 @@ class otlp_json_writer {
         continue;
       }
       const std::size_t n = detail::utf8_sequence_length(s, static_cast<std::size_t>(p - begin));
-      if (n == 0) {
+      if (n == 0) {  // the same repair as detail::append_utf8 (and so the protobuf encoder)
         std::memcpy(o, detail::replacement_character.data(), 3);
         o += 3;
-        ++p;
+        p += detail::utf8_invalid_length(s, static_cast<std::size_t>(p - begin));
       } else {
         std::memcpy(o, p, n);
         o += n;
