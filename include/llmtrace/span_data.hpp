@@ -158,7 +158,12 @@ class span_data {
   std::string_view name() const noexcept { return name_; }
   void set_name(std::string_view n) { name_.assign(n.data(), n.size()); }
   bool has_parent() const noexcept { return parent_span_id.valid(); }
-  std::int64_t duration_ns() const noexcept { return end_time_unix_nano - start_time_unix_nano; }
+  /// end - start, saturated at the int64 limits (times set through the API can be anything).
+  std::int64_t duration_ns() const noexcept {
+    const std::int64_t a = end_time_unix_nano, b = start_time_unix_nano;
+    if (b < 0 ? a > INT64_MAX + b : a < INT64_MIN + b) return b < 0 ? INT64_MAX : INT64_MIN;
+    return a - b;
+  }
   std::uint32_t dropped_attributes_count() const noexcept { return attributes.dropped(); }
 
   /// Resets the record for reuse while keeping the memory it grew.

@@ -103,11 +103,37 @@ inline otlp_url_parts otlp_split_url(std::string_view url) noexcept {
   return p;
 }
 
+/// An absolute http(s) URL with a host (`http:///` and `http://:4318` are not) and, when a port is
+/// given, a decimal one from 1 to 65535.
 inline bool otlp_is_http_url(std::string_view url) noexcept {
   const auto lower_starts = [&](std::string_view prefix) {
     return url.size() > prefix.size() && iequals(url.substr(0, prefix.size()), prefix);
   };
-  return lower_starts("http://") || lower_starts("https://");
+  if (!lower_starts("http://") && !lower_starts("https://")) return false;
+  const auto p = otlp_split_url(url);
+  std::string_view authority = url.substr(p.authority, p.path - p.authority);
+  const auto at = authority.rfind('@');
+  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {  // [IPv6]:port
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    port = authority.substr(close + 1);
+    if (!port.empty() && port.front() != ':') return false;
+  } else {
+    const auto colon = authority.find(':');
+    if (colon == 0 || authority.empty()) return false;
+    if (colon != std::string_view::npos) port = authority.substr(colon);
+  }
+  if (port.empty()) return true;
+  port.remove_prefix(1);  // ':'
+  if (port.empty() || port.size() > 5) return false;
+  unsigned n = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<unsigned>(c - '0');
+  }
+  return n >= 1 && n <= 65535;
 }
 
 /// A URL safe to put in a message: no user:password@, query or fragment.
@@ -274,7 +300,7 @@ inline otlp_http_options otlp_http_options_from_env() {
   if (grpc_requested) {
     // A gRPC endpoint names the collector's gRPC port (4317) and has no path: point it at OTLP/HTTP.
     o.protocol = otlp_protocol::http_protobuf;
-    const auto parts = detail::otlp_split_url(o.endpoint);
+    const auto parts = detail::otlp_split_url(o.endpoint);  // o.endpoint passed otlp_is_http_url
     const std::string_view authority =
         std::string_view(o.endpoint).substr(parts.authority, parts.path - parts.authority);
     if (authority.size() > 5 && authority.substr(authority.size() - 5) == ":4317")
