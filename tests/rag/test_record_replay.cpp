@@ -112,7 +112,7 @@ TEST_CASE("a recording is JSON lines with a labelled header, the request body as
   const auto lines = f.lines();
   REQUIRE(lines.size() == 3);
   const auto header = nlohmann::json::parse(lines[0]);
-  CHECK(header["llmtrace_recording"] == 1);
+  CHECK(header["llmtrace_recording"] == 2);
   CHECK(header["label"] == "unit test recording");
   const auto first = nlohmann::ordered_json::parse(lines[1]);
   CHECK(first.begin().key() == "request");

@@ -16,14 +16,20 @@
 //     options.transport = std::make_shared<llmtrace::http::replay_transport>("tests/data/chat.jsonl");
 //
 // File format (one JSON object per line, UTF-8). The first line is a header,
-//   {"llmtrace_recording":1,"label":"..."}
+//   {"llmtrace_recording":2,"label":"..."}
 // and each further line one exchange:
 //   {"request":{"method":"POST","path":"/api/chat","body":{...}},
 //    "response":{"status":200,"headers":[["Content-Type","application/x-ndjson"]],
 //                "chunks":["{...}\n","{...}\n"]}}
-// A body is written as JSON when that reproduces its bytes exactly, else as a string. A streamed
-// 2xx response keeps its bytes as `chunks`, split where they arrived, and is replayed through the
-// data callback piece by piece; any other response keeps `body`. A request that got no response
+// Bytes are kept exactly. A body is written as JSON when that reproduces its bytes exactly, else as
+// a string when it is valid UTF-8, else as `"body_base64"` (standard base64) instead of `"body"`. A
+// streamed 2xx response keeps its bytes as `chunks`, split where they arrived (a chunk that is not
+// valid UTF-8 on its own, e.g. one ending inside a multi-byte character, is written as
+// `{"base64":"..."}`), and is replayed through the data callback piece by piece; any other response
+// keeps `body`. Version 1 files (no base64) are read as before. Readers ignore fields they do not
+// know, so later versions can add fields (timings, redaction marks) without breaking older files;
+// a file whose version is newer than this reader's is refused with a clear error. JSON nested deeper
+// than 256 levels in a line is refused too (detail/json_parse.hpp). A request that got no response
 // keeps `"error":"connect"` (an http::error_kind name) and `"error_message"`. Request headers are
 // never written (they may carry credentials). Lines starting with `//` are comments; edit freely.
 //
@@ -42,6 +48,8 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/json_parse.hpp>
+#include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/http/transport.hpp>
 
 #include <nlohmann/json.hpp>
@@ -89,29 +97,113 @@ inline std::string url_path(std::string_view url) {
   return std::string(rest);
 }
 
-/// The body as canonical JSON (sorted keys, no spaces), or the raw text when it is not JSON.
+/// The newest file format version this code writes and reads.
+inline constexpr int format_version = 2;
+
+/// The body as canonical JSON (sorted keys, no spaces), or the raw bytes when it is not JSON (or
+/// nests too deeply to be re-serialised safely).
 inline std::string canonical_body(std::string_view body) {
   if (body.empty()) return std::string();
-  auto j = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
-  if (j.is_discarded()) return std::string(body);
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  auto j = detail::parse_json(body);
+  if (!j.ok()) return std::string(body);
+  return j.value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 using ordered_json = nlohmann::ordered_json;
 
-/// A body as it is written to a recording: as JSON when re-serialising it gives back the same
-/// bytes (readable, lossless), else as a string.
-inline ordered_json body_to_json(std::string_view body) {
-  if (body.empty()) return ordered_json(std::string());
-  auto j = ordered_json::parse(body.begin(), body.end(), nullptr, false);
-  if (j.is_discarded() || j.is_string() || j.dump() != body) return ordered_json(std::string(body));
+inline constexpr std::string_view base64_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+inline std::string base64_encode(std::string_view in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  const auto at = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(in[k])); };
+  for (; i + 3 <= in.size(); i += 3) {
+    const std::uint32_t v = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
+    for (int s = 18; s >= 0; s -= 6) out += base64_alphabet[(v >> s) & 63];
+  }
+  if (i + 1 == in.size()) {
+    const std::uint32_t v = at(i) << 16;
+    out += base64_alphabet[(v >> 18) & 63];
+    out += base64_alphabet[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    const std::uint32_t v = at(i) << 16 | at(i + 1) << 8;
+    out += base64_alphabet[(v >> 18) & 63];
+    out += base64_alphabet[(v >> 12) & 63];
+    out += base64_alphabet[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+/// Standard base64 (padding required, no whitespace); throws std::invalid_argument otherwise.
+inline std::string base64_decode(std::string_view in) {
+  if (in.size() % 4 != 0) throw std::invalid_argument("base64 length is not a multiple of 4");
+  std::string out;
+  out.reserve(in.size() / 4 * 3);
+  for (std::size_t i = 0; i < in.size(); i += 4) {
+    std::uint32_t v = 0;
+    int pad = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+      const char c = in[i + k];
+      std::uint32_t d = 0;
+      if (c == '=' && i + 4 == in.size() && k >= 2) {
+        ++pad;
+      } else {
+        if (pad) throw std::invalid_argument("base64 padding in the middle");
+        const auto pos = base64_alphabet.find(c);
+        if (pos == std::string_view::npos) throw std::invalid_argument("not a base64 character");
+        d = static_cast<std::uint32_t>(pos);
+      }
+      v = v << 6 | d;
+    }
+    out += static_cast<char>((v >> 16) & 0xFF);
+    if (pad < 2) out += static_cast<char>((v >> 8) & 0xFF);
+    if (pad < 1) out += static_cast<char>(v & 0xFF);
+  }
+  return out;
+}
+
+/// Writes `body` under `key` of `obj`: as JSON when re-serialising it gives back the same bytes
+/// (readable, lossless), else as a string when valid UTF-8, else base64 under `key`_base64.
+inline void put_body(ordered_json& obj, const std::string& key, std::string_view body) {
+  if (!llmtrace::detail::is_valid_utf8(body)) {
+    obj[key + "_base64"] = base64_encode(body);
+    return;
+  }
+  if (!body.empty()) {
+    // Shallower than the reader's limit: the body nests inside the line's own two levels.
+    auto j = detail::parse_json<ordered_json>(body, detail::json_max_depth - 8);
+    if (j.ok() && !j.value.is_string() && j.value.dump() == body) {
+      obj[key] = std::move(j.value);
+      return;
+    }
+  }
+  obj[key] = std::string(body);
+}
+
+/// The bytes of the body under `key` (or `key`_base64) of `obj`; empty when neither is there.
+inline std::string get_body(const ordered_json& obj, const std::string& key) {
+  const auto b64 = obj.find(key + "_base64");
+  if (b64 != obj.end()) return base64_decode(b64->get_ref<const std::string&>());
+  const auto j = obj.find(key);
+  if (j == obj.end()) return std::string();
+  if (j->is_string()) return j->get<std::string>();
+  return j->dump(-1, ' ', false, ordered_json::error_handler_t::strict);
+}
+
+/// A chunk as written: the string when valid UTF-8, else {"base64": "..."}.
+inline ordered_json chunk_to_json(std::string_view chunk) {
+  if (llmtrace::detail::is_valid_utf8(chunk)) return ordered_json(std::string(chunk));
+  ordered_json j = ordered_json::object();
+  j["base64"] = base64_encode(chunk);
   return j;
 }
 
-/// The bytes a recorded body stands for.
-inline std::string body_from_json(const ordered_json& j) {
-  if (j.is_string()) return j.get<std::string>();
-  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+inline std::string chunk_from_json(const ordered_json& j) {
+  if (j.is_object()) return base64_decode(j.at("base64").get_ref<const std::string&>());
+  return j.get<std::string>();
 }
 
 inline std::string shorten(std::string_view s, std::size_t max_bytes) {
@@ -146,7 +238,7 @@ inline std::string exchange_line(const exchange& x) {
   ordered_json& rq = j["request"];
   rq["method"] = x.method;
   rq["path"] = x.path;
-  rq["body"] = body_to_json(x.request_body);
+  put_body(rq, "body", x.request_body);
   ordered_json& rs = j["response"];
   if (x.resp.status || x.resp.transport_ok()) rs["status"] = x.resp.status;
   if (!x.resp.transport_ok()) {
@@ -156,10 +248,13 @@ inline std::string exchange_line(const exchange& x) {
   ordered_json headers = ordered_json::array();
   for (const auto& h : x.resp.headers) headers.push_back(ordered_json::array({h.name, h.value}));
   rs["headers"] = std::move(headers);
-  if (x.streamed)
-    rs["chunks"] = x.chunks;
-  else
-    rs["body"] = body_to_json(x.resp.body);
+  if (x.streamed) {
+    ordered_json chunks = ordered_json::array();
+    for (const auto& c : x.chunks) chunks.push_back(chunk_to_json(c));
+    rs["chunks"] = std::move(chunks);
+  } else {
+    put_body(rs, "body", x.resp.body);
+  }
   return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
@@ -168,7 +263,7 @@ inline exchange exchange_from_json(const ordered_json& j) {
   const auto& rq = j.at("request");
   x.method = rq.at("method").get<std::string>();
   x.path = rq.at("path").get<std::string>();
-  x.request_body = rq.contains("body") ? body_from_json(rq.at("body")) : std::string();
+  x.request_body = get_body(rq, "body");
   x.body_key = canonical_body(x.request_body);
   const auto& rs = j.at("response");
   const auto status = rs.find("status");
@@ -185,9 +280,9 @@ inline exchange exchange_from_json(const ordered_json& j) {
       x.resp.headers.push_back(http::header{h.at(0).get<std::string>(), h.at(1).get<std::string>()});
   if (rs.contains("chunks")) {
     x.streamed = true;
-    for (const auto& c : rs.at("chunks")) x.chunks.push_back(c.get<std::string>());
-  } else if (rs.contains("body")) {
-    x.resp.body = body_from_json(rs.at("body"));
+    for (const auto& c : rs.at("chunks")) x.chunks.push_back(chunk_from_json(c));
+  } else {
+    x.resp.body = get_body(rs, "body");
   }
   return x;
 }
@@ -218,7 +313,7 @@ class recording_transport final : public transport {
     if (!out_) throw recording_error("http::recording_transport: cannot write " + path_);
     if (!options.append) {
       llmtrace::detail::replay::ordered_json h;
-      h["llmtrace_recording"] = 1;
+      h["llmtrace_recording"] = llmtrace::detail::replay::format_version;
       h["label"] = options.label;
       out_ << h.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
       out_.flush();
@@ -342,12 +437,19 @@ class replay_transport final : public transport {
       if (!line.empty() && line.back() == '\r') line.pop_back();
       std::size_t first = line.find_first_not_of(" \t");
       if (first == std::string::npos || line.compare(first, 2, "//") == 0) continue;
-      auto j = llmtrace::detail::replay::ordered_json::parse(line, nullptr, false);
-      if (j.is_discarded() || !j.is_object())
+      auto parsed = llmtrace::detail::parse_json<llmtrace::detail::replay::ordered_json>(line);
+      if (!parsed.ok() || !parsed.value.is_object())
         throw recording_error("http::replay_transport: " + name + ":" + std::to_string(line_no) +
-                              ": not a JSON object");
+                              ": not a JSON object" + (parsed.ok() ? std::string() : " (" + parsed.error + ")"));
+      auto& j = parsed.value;
       if (j.contains("llmtrace_recording")) {
         header_seen = true;
+        const auto& v = j["llmtrace_recording"];
+        if (!v.is_number_integer() || v.get<long long>() < 1 ||
+            v.get<long long>() > llmtrace::detail::replay::format_version)
+          throw recording_error("http::replay_transport: " + name + ":" + std::to_string(line_no) +
+                                ": recording format " + v.dump() + " is not one this llmtrace reads (1 to " +
+                                std::to_string(llmtrace::detail::replay::format_version) + ")");
         if (j.contains("label") && j["label"].is_string()) label_ = j["label"].get<std::string>();
         continue;
       }
