@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <climits>
 #include <string>
 
 namespace ol = llmtrace::ollama;
@@ -270,6 +271,40 @@ TEST_CASE("created_at parses with any fraction length, Z or an offset (tricky ca
   CHECK_FALSE(ol::parse_time("2025-13-07T20:22:19Z"));
   CHECK_FALSE(ol::parse_time("2025-07-07T20:22:19.Z"));
   CHECK_FALSE(ol::parse_time("2025-07-07T20:22:19Zjunk"));
+}
+
+TEST_CASE("parse_time: a truncated offset is not a time, and nothing escapes the noexcept (issue 15 #5)") {
+  CHECK_FALSE(ol::parse_time("2025-07-07T20:22:19+"));
+  CHECK_FALSE(ol::parse_time("2025-07-07T20:22:19-0"));
+  CHECK_FALSE(ol::parse_time("2025-07-07T20:22:19+02"));
+  CHECK_FALSE(ol::parse_time("2025-07-07T20:22:19+02:"));
+  CHECK_FALSE(ol::parse_time("2025-07-07T20:22:19.5+02:3"));
+  CHECK_FALSE(ol::parse_rfc3339("2025-07-07T20:22:19+"));
+}
+
+TEST_CASE("times outside int64 nanoseconds: saturated by parse_time, exact in parse_rfc3339") {
+  // Go's zero time (modified_at of cloud aliases).
+  const auto zero = ol::parse_rfc3339("0001-01-01T00:00:00Z");
+  REQUIRE(zero);
+  CHECK(zero->unix_seconds == -62135596800LL);
+  CHECK_FALSE(zero->fits_unix_nanos());
+  CHECK(*ol::parse_time("0001-01-01T00:00:00Z") == INT64_MIN);
+  // A model kept loaded forever: expires_at ~292 years ahead, in the server's local offset.
+  const auto forever = ol::parse_rfc3339("2318-08-19T14:35:12.123456789+02:00");
+  REQUIRE(forever);
+  CHECK(forever->offset_seconds == 7200);
+  CHECK(forever->nanos == 123456789);
+  CHECK_FALSE(forever->fits_unix_nanos());
+  CHECK(*ol::parse_time("2318-08-19T14:35:12.123456789+02:00") == INT64_MAX);
+  // The edges of the range are exact.
+  CHECK(ol::parse_rfc3339("2262-04-11T23:47:16.854775807Z")->fits_unix_nanos());
+  CHECK(*ol::parse_time("2262-04-11T23:47:16.854775807Z") == INT64_MAX);
+  CHECK_FALSE(ol::parse_rfc3339("2262-04-11T23:47:16.854775808Z")->fits_unix_nanos());
+  CHECK(ol::parse_rfc3339("1677-09-21T00:12:43.145224192Z")->fits_unix_nanos());
+  CHECK(*ol::parse_time("1677-09-21T00:12:43.145224192Z") == INT64_MIN);
+  CHECK_FALSE(ol::parse_rfc3339("1677-09-21T00:12:43.145224191Z")->fits_unix_nanos());
+  CHECK(*ol::parse_time("1969-12-31T23:59:59.5Z") == -500000000);
+  CHECK(*ol::parse_time("1969-12-31T23:59:59Z") == -1000000000);
 }
 
 TEST_CASE("options: only set keys, ints as ints") {
