@@ -6,9 +6,11 @@
 #include <llmtrace/llmtrace.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -228,6 +230,39 @@ bool parse_args(int argc, char** argv, settings& s, int& exit_code) {
   return true;
 }
 
+// A model the daemon does not have: on a terminal, offer to pull it with a progress bar; otherwise
+// (or when declined) print the command. Returns true when the model is there now.
+bool offer_pull(ollama::client_options options, const std::string& base_url, const std::string& model) {
+  std::fprintf(stderr, "llmtrace_demo: the model %s is not available on the Ollama at %s.\n", model.c_str(),
+               base_url.c_str());
+  bool interactive = false;
+#if __has_include(<unistd.h>)
+  interactive = ::isatty(0) == 1 && ::isatty(2) == 1;
+#endif
+  if (interactive) {
+    std::fprintf(stderr, "Pull it now? [Y/n] ");
+    std::fflush(stderr);
+    char line[16] = {};
+    const bool yes =
+        std::fgets(line, sizeof line, stdin) != nullptr && (line[0] == '\n' || line[0] == 'y' || line[0] == 'Y');
+    if (yes) {
+      options.timeout = std::chrono::milliseconds(0);  // a pull takes minutes
+      ollama::terminal_progress_bar bar;
+      try {
+        ollama::client(options).pull(model, std::ref(bar));
+        bar.finish();
+        return true;
+      } catch (const ollama::error& e) {
+        bar.finish();
+        std::fprintf(stderr, "llmtrace_demo: pulling %s failed: %s\n", model.c_str(), e.what());
+        return false;
+      }
+    }
+  }
+  std::fprintf(stderr, "Pull it with:\n\n    ollama pull %s\n\n", model.c_str());
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -258,13 +293,7 @@ int main(int argc, char** argv) {
     try {
       const auto tags = probe.list_models();
       for (const auto* m : {&cfg.chat_model, &cfg.embed_model})
-        if (!has_model(tags, *m)) {
-          std::fprintf(stderr,
-                       "llmtrace_demo: the model %s is not available on the Ollama at %s. Pull it with:\n\n"
-                       "    ollama pull %s\n\n",
-                       m->c_str(), probe.base_url().c_str(), m->c_str());
-          return 1;
-        }
+        if (!has_model(tags, *m) && !offer_pull(probe_options, probe.base_url(), *m)) return 1;
     } catch (const ollama::error& e) {
       std::fprintf(stderr, "llmtrace_demo: could not list the models at %s: %s\n", probe.base_url().c_str(), e.what());
       return 1;

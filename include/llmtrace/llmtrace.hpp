@@ -12,6 +12,7 @@
 #include <llmtrace/http/transport.hpp>
 #include <llmtrace/init.hpp>
 #include <llmtrace/ollama/client.hpp>
+#include <llmtrace/ollama/progress.hpp>
 #include <llmtrace/otlp/json.hpp>
 #include <llmtrace/otlp/protobuf.hpp>
 #include <llmtrace/rag/chunker.hpp>

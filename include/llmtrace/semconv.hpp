@@ -79,6 +79,8 @@ inline constexpr std::string_view ollama_eval_duration = "ollama.eval_duration";
 inline constexpr std::string_view ollama_prompt_eval_count = "ollama.prompt_eval_count";
 inline constexpr std::string_view ollama_eval_count = "ollama.eval_count";
 inline constexpr std::string_view ollama_tokens_per_second = "ollama.tokens_per_second";
+/// Deprecated, no longer recorded: since Ollama v0.30.1 prompt_eval_count includes cached prompt
+/// tokens while prompt_eval_duration covers only the uncached ones (count / duration is no rate).
 inline constexpr std::string_view ollama_prompt_tokens_per_second = "ollama.prompt_tokens_per_second";
 inline constexpr std::string_view ollama_client_overhead = "ollama.client_overhead";
 inline constexpr std::string_view ollama_cold_start = "ollama.cold_start";
@@ -104,6 +106,17 @@ inline constexpr std::string_view ollama_stream_cancelled = "ollama.stream.cance
 inline constexpr std::string_view ollama_content_truncated = "ollama.content.truncated";
 /// The text appended to captured content that was cut (counted inside the length limit).
 inline constexpr std::string_view ollama_truncation_marker = "...[truncated]";
+/// int: bytes of the model (/api/ps `size`) on inference and embeddings spans.
+inline constexpr std::string_view ollama_model_size = "ollama.model.size";
+/// int: bytes of it in GPU memory (/api/ps `size_vram`).
+inline constexpr std::string_view ollama_model_size_vram = "ollama.model.size_vram";
+/// double 0..1: size_vram / size (0: the model runs on the CPU only; below 1: split GPU/CPU).
+inline constexpr std::string_view ollama_model_gpu_fraction = "ollama.model.gpu_fraction";
+/// pull / push / create spans: bytes of all layers, bytes done, distinct layers, the last status.
+inline constexpr std::string_view ollama_progress_total_bytes = "ollama.progress.total_bytes";
+inline constexpr std::string_view ollama_progress_completed_bytes = "ollama.progress.completed_bytes";
+inline constexpr std::string_view ollama_progress_layers = "ollama.progress.layers";
+inline constexpr std::string_view ollama_progress_status = "ollama.progress.status";
 /// string: on an error, ollama::error's reason ("http_status", "stream_error", "incomplete_stream", ...).
 inline constexpr std::string_view ollama_error_reason = "ollama.error.reason";
 /// bool: the error is transient (503, 429, timeouts, connection failures).

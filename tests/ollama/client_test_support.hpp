@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace ollama_test {
@@ -47,6 +48,17 @@ inline ol::tool weather_tool() {
   return ol::tool::make_function(
       "get_weather", "Get the weather for a city",
       ol::json{{"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}, {"required", {"city"}}});
+}
+
+/// Runs `f`, which must throw ol::error, and returns a copy of it.
+inline ol::error expect_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ol::error& e) {
+    return e;
+  }
+  FAIL("no ollama::error thrown");
+  return ol::error(ol::error_reason::invalid_request, "", 0, 0, llmtrace::http::error_kind::none, "");
 }
 
 /// The last request the fake received for `path`.

@@ -122,6 +122,8 @@ struct fake_ollama::impl {
     clock_type::time_point expires{};
     std::optional<std::string> reply;
     std::optional<std::string> thinking;
+    std::string cached_prompt;       // what the runner's KV cache holds (the last request's prompt)
+    std::int64_t cached_tokens = 0;  // its token count
   };
   struct failure {
     int status;
@@ -143,6 +145,9 @@ struct fake_ollama::impl {
   std::deque<failure> failures;
   std::optional<ojson> tool_arguments;
   bool parallel_tool_calls = false;
+  bool separate_tool_chunk = false;
+  std::optional<ojson> generate_tool_calls;
+  bool signed_in = true;
   bool huge_context = false;
   std::size_t huge_context_count = 400000;
   stream_writer writer;  // framing, hang/disconnect bookkeeping
@@ -286,7 +291,8 @@ struct fake_ollama::impl {
     std::vector<std::string> content;
     ojson tool_calls;  // null or array
     std::string done_reason = "stop";
-    std::int64_t prompt_eval_count = 0;
+    std::int64_t prompt_eval_count = 0;  // includes cached tokens (servers >= v0.30.1)
+    std::int64_t cached_tokens = 0;      // of those, served from the KV cache: no prompt_eval_duration
     std::int64_t eval_count = 0;
     std::int64_t load_ns = 0;
   };
@@ -464,7 +470,7 @@ struct fake_ollama::impl {
   }
 
   static void add_metrics(ojson& o, const plan& p) {
-    const std::int64_t prompt_ns = 1000000 + p.prompt_eval_count * 250000;
+    const std::int64_t prompt_ns = 1000000 + (p.prompt_eval_count - p.cached_tokens) * 250000;
     const std::int64_t eval_ns = p.eval_count * 20000000;
     const std::int64_t total = p.load_ns + prompt_ns + eval_ns + k_overhead_ns;
     o["total_duration"] = total;
@@ -477,10 +483,21 @@ struct fake_ollama::impl {
     }
   }
 
-  ojson chat_chunk(const std::string& model, const std::string& content, const std::string* thinking,
-                   const ojson* tool_calls) const {
+  // Cloud aliases: the answer names the remote model and says where it ran.
+  static void add_model(ojson& o, const std::string& model, const model_spec& spec) {
+    if (spec.remote_host.empty()) {
+      o["model"] = model;  // echoed exactly as sent
+      return;
+    }
+    o["model"] = spec.remote_model;
+    o["remote_model"] = spec.remote_model;
+    o["remote_host"] = spec.remote_host;
+  }
+
+  ojson chat_chunk(const std::string& model, const model_spec& spec, const std::string& content,
+                   const std::string* thinking, const ojson* tool_calls) const {
     ojson o = ojson::object();
-    o["model"] = model;
+    add_model(o, model, spec);
     o["created_at"] = created_at();
     ojson msg = ojson::object();
     msg["role"] = "assistant";
@@ -492,9 +509,10 @@ struct fake_ollama::impl {
     return o;
   }
 
-  ojson generate_chunk(const std::string& model, const std::string& response, const std::string* thinking) const {
+  ojson generate_chunk(const std::string& model, const model_spec& spec, const std::string& response,
+                       const std::string* thinking) const {
     ojson o = ojson::object();
-    o["model"] = model;
+    add_model(o, model, spec);
     o["created_at"] = created_at();
     o["response"] = response;
     if (thinking && !thinking->empty()) o["thinking"] = *thinking;
@@ -512,6 +530,58 @@ struct fake_ollama::impl {
     std::uint64_t state = fnv1a(seed_text);
     for (std::size_t i = 0; i < n; ++i) ctx.push_back(100000 + static_cast<std::int64_t>(splitmix64(state) % 28000));
     return ctx;
+  }
+
+  // 401 for a cloud model while the server is signed out (server/routes.go).
+  static void send_unauthorized(httplib::Response& res) {
+    ojson body = ojson::object();
+    body["error"] = "unauthorized";
+    body["signin_url"] = "https://ollama.com/connect?name=fake-ollama&key=ZmFrZS1rZXk";
+    send_json(res, 401, body);
+  }
+
+  // llm/server.go: null and "" mean unset, "json" and an object are fine, anything else fails.
+  static std::string format_error(const ojson& rq) {
+    if (!rq.contains("format")) return {};
+    const ojson& f = rq["format"];
+    if (f.is_null() || f.is_object() ||
+        (f.is_string() && (f.get<std::string>().empty() || f.get<std::string>() == "json")))
+      return {};
+    std::string quoted = "\"";  // Go's %q of the raw JSON bytes
+    for (char c : go_encode(f)) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    quoted += '"';
+    return "invalid format: " + quoted + "; expected \"json\" or a valid JSON Schema object";
+  }
+
+  void add_generate_tool_calls(ojson& o) const {
+    std::lock_guard<std::mutex> lk(mu);
+    if (generate_tool_calls && generate_tool_calls->is_array() && !generate_tool_calls->empty())
+      o["tool_calls"] = *generate_tool_calls;
+  }
+
+  // The runner's prompt cache: a request whose prompt starts with the previous request's (same
+  // model; a continued conversation, or the same prompt again) reuses those tokens. prompt_eval_count
+  // still counts them (since v0.30.1), prompt_eval_duration does not. Returns the cached count.
+  std::int64_t use_prompt_cache(const std::string& model, const ojson& rq, bool is_chat, std::int64_t prompt_tokens) {
+    std::string key;
+    if (is_chat && rq.contains("messages") && rq["messages"].is_array()) {
+      for (const auto& m : rq["messages"]) key += m.dump() + "\x1e";
+    } else {
+      key = rq.value("system", std::string()) + "\x1f" + rq.value("prompt", std::string());
+    }
+    if (!cfg.prompt_cache) return 0;
+    std::lock_guard<std::mutex> lk(mu);
+    model_state* m = find_model(model);
+    if (m == nullptr) return 0;
+    std::int64_t cached = 0;
+    if (m->loaded && !m->cached_prompt.empty() && key.compare(0, m->cached_prompt.size(), m->cached_prompt) == 0)
+      cached = std::min(m->cached_tokens, prompt_tokens - 1);  // the last token is always evaluated
+    m->cached_prompt = key;
+    m->cached_tokens = prompt_tokens;
+    return std::max<std::int64_t>(cached, 0);
   }
 
   // ---- endpoints ----
@@ -557,6 +627,7 @@ struct fake_ollama::impl {
       spec = m->spec;
       reply = m->reply;
       thinking_text = m->thinking;
+      if (!spec.remote_host.empty() && !signed_in) return send_unauthorized(res);
     }
     if (rq.contains("top_logprobs")) {
       const auto tl = rq["top_logprobs"].get<std::int64_t>();
@@ -569,12 +640,6 @@ struct fake_ollama::impl {
                         "registry.ollama.ai/library/" + normalize_model(spec.name) + " does not support tools");
     const bool explicit_think = rq.contains("think") && think_requested(rq, false);
     if (explicit_think && !spec.thinking) return send_error(res, 400, "\"" + model + "\" does not support thinking");
-    if (rq.contains("format")) {
-      const ojson& f = rq["format"];
-      const bool ok =
-          f.is_object() || (f.is_string() && (f.get<std::string>().empty() || f.get<std::string>() == "json"));
-      if (!ok) return send_error(res, 400, "invalid format: expected \"json\" or a valid JSON schema");
-    }
     if (!is_chat && rq.value("raw", false) &&
         (!rq.value("template", std::string()).empty() || !rq.value("system", std::string()).empty() ||
          (rq.contains("context") && !rq["context"].empty())))
@@ -587,7 +652,7 @@ struct fake_ollama::impl {
     if (empty) {
       touch_model(model, keep_alive);
       ojson o = ojson::object();
-      o["model"] = model;
+      add_model(o, model, spec);
       o["created_at"] = created_at();
       if (is_chat) {
         ojson msg = ojson::object();
@@ -604,7 +669,10 @@ struct fake_ollama::impl {
 
     const bool think = spec.thinking && think_requested(rq, true);
     plan p = make_plan(rq, is_chat, reply, thinking_text, think);
+    p.cached_tokens = use_prompt_cache(model, rq, is_chat, p.prompt_eval_count);
     p.load_ns = touch_model(model, keep_alive);
+    // The runner checks `format` only once the model is loaded: a 500 through the scheduler path.
+    if (std::string e = format_error(rq); !e.empty()) return send_error(res, 500, e);
     const bool stream = rq.value("stream", true);
     const stream_behaviour b = take_mode();
     const bool want_context = !is_chat && !rq.value("raw", false);
@@ -612,14 +680,25 @@ struct fake_ollama::impl {
     if (stream) {
       std::vector<std::string> lines;
       for (const auto& t : p.thinking) {
-        lines.push_back(go_encode(is_chat ? chat_chunk(model, "", &t, nullptr) : generate_chunk(model, "", &t)) + "\n");
+        lines.push_back(
+            go_encode(is_chat ? chat_chunk(model, spec, "", &t, nullptr) : generate_chunk(model, spec, "", &t)) + "\n");
       }
       for (const auto& t : p.content) {
-        lines.push_back(
-            go_encode(is_chat ? chat_chunk(model, t, nullptr, nullptr) : generate_chunk(model, t, nullptr)) + "\n");
+        lines.push_back(go_encode(is_chat ? chat_chunk(model, spec, t, nullptr, nullptr)
+                                          : generate_chunk(model, spec, t, nullptr)) +
+                        "\n");
       }
-      if (p.tool_calls.is_array()) lines.push_back(go_encode(chat_chunk(model, "", nullptr, &p.tool_calls)) + "\n");
-      ojson fin = is_chat ? chat_chunk(model, "", nullptr, nullptr) : generate_chunk(model, "", nullptr);
+      bool separate = false;
+      {
+        std::lock_guard<std::mutex> lk(mu);
+        separate = separate_tool_chunk;
+      }
+      // Current servers (llama-server path, v0.30.0+) put the tool calls on the final chunk.
+      if (p.tool_calls.is_array() && separate)
+        lines.push_back(go_encode(chat_chunk(model, spec, "", nullptr, &p.tool_calls)) + "\n");
+      ojson fin = is_chat ? chat_chunk(model, spec, "", nullptr, separate ? nullptr : &p.tool_calls)
+                          : generate_chunk(model, spec, "", nullptr);
+      if (!is_chat) add_generate_tool_calls(fin);
       fin["done"] = true;
       fin["done_reason"] = p.done_reason;
       if (want_context) fin["context"] = context_array(p, req.body);
@@ -631,8 +710,9 @@ struct fake_ollama::impl {
     std::string content, thinking;
     for (const auto& t : p.content) content += t;
     for (const auto& t : p.thinking) thinking += t;
-    ojson o =
-        is_chat ? chat_chunk(model, content, &thinking, &p.tool_calls) : generate_chunk(model, content, &thinking);
+    ojson o = is_chat ? chat_chunk(model, spec, content, &thinking, &p.tool_calls)
+                      : generate_chunk(model, spec, content, &thinking);
+    if (!is_chat) add_generate_tool_calls(o);
     o["done"] = true;
     o["done_reason"] = p.done_reason;
     if (want_context) o["context"] = context_array(p, req.body);
@@ -646,7 +726,7 @@ struct fake_ollama::impl {
     if (!parsed) return;
     const ojson& rq = *parsed;
     const std::string model = rq.value("model", std::string());
-    if (model.empty()) return send_error(res, 400, "model is required");
+    if (model.empty()) return send_error(res, 404, "model '' not found");
     model_spec spec;
     {
       std::lock_guard<std::mutex> lk(mu);
@@ -775,13 +855,35 @@ struct fake_ollama::impl {
       e["modified_at"] = modified_at_of(m.spec);
       e["size"] = m.spec.size;
       e["digest"] = fake_digest(full);
-      e["details"] = details_of(m.spec);
+      if (!m.spec.remote_host.empty()) {
+        e["remote_model"] = m.spec.remote_model;
+        e["remote_host"] = m.spec.remote_host;
+      }
+      ojson d = details_of(m.spec);
+      d["context_length"] = m.spec.context_length;
+      d["embedding_length"] = m.spec.embedding_length;
+      e["details"] = std::move(d);
       e["capabilities"] = capabilities_of(m.spec);
       list.push_back(std::move(e));
     }
     ojson o = ojson::object();
     o["models"] = std::move(list);
     send_json(res, 200, o);
+  }
+
+  // The scheduler's expiry in the server's local zone. Kept forever (keep_alive < 0): now plus
+  // Go's largest Duration (math.MaxInt64 ns, ~292 years), i.e. around the year 2318.
+  std::string expires_at_of(const model_state& m) const {
+    if (!m.forever) return rfc3339nano(m.expires, cfg.utc_offset_minutes);
+    const auto now_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
+    std::int64_t s = now_ns / 1000000000 + 9223372036;
+    std::int64_t ns = now_ns % 1000000000 + 854775807;
+    if (ns >= 1000000000) {
+      ns -= 1000000000;
+      ++s;
+    }
+    return rfc3339nano_at(s, ns, cfg.utc_offset_minutes);
   }
 
   void handle_ps(const httplib::Request&, httplib::Response& res) {
@@ -803,8 +905,8 @@ struct fake_ollama::impl {
       e["size"] = m->spec.size;
       e["digest"] = fake_digest(full);
       e["details"] = details_of(m->spec);
-      e["expires_at"] = m->forever ? std::string("2318-04-11T23:47:16.854775807Z") : rfc3339nano(m->expires);
-      e["size_vram"] = m->spec.size;
+      e["expires_at"] = expires_at_of(*m);
+      e["size_vram"] = m->spec.size_vram < 0 ? m->spec.size : m->spec.size_vram;
       e["context_length"] = m->spec.context_length;
       list.push_back(std::move(e));
     }
@@ -839,7 +941,21 @@ struct fake_ollama::impl {
                                            "stop                           \"<|eot_id|>\"\n"
                                            "temperature                    0.6");
     o["template"] = "{{ if .System }}{{ .System }}{{ end }}{{ .Prompt }}";
+    if (spec.thinking) {  // models with a built-in renderer / parser (qwen3, gpt-oss)
+      o["renderer"] = spec.family;
+      o["parser"] = spec.family;
+    }
+    if (!spec.remote_host.empty()) {
+      o["remote_model"] = spec.remote_model;
+      o["remote_host"] = spec.remote_host;
+    }
     o["details"] = details_of(spec);
+    if (spec.name == "llama3.2") {  // a Modelfile with MESSAGE lines
+      ojson msgs = ojson::array();
+      msgs.push_back(ojson{{"role", "user"}, {"content", "Is the sky blue?"}});
+      msgs.push_back(ojson{{"role", "assistant"}, {"content", "Yes."}});
+      o["messages"] = std::move(msgs);
+    }
     // model_info is a Go map: keys come out sorted.
     std::map<std::string, ojson> info;
     info["general.architecture"] = arch;
@@ -856,9 +972,208 @@ struct fake_ollama::impl {
     ojson mi = ojson::object();
     for (auto& kv : info) mi[kv.first] = std::move(kv.second);
     o["model_info"] = std::move(mi);
+    if (spec.vision) {
+      ojson pi = ojson::object();
+      pi["clip.has_vision_encoder"] = true;
+      pi["clip.vision.embedding_length"] = 1152;
+      o["projector_info"] = std::move(pi);
+    }
+    if (verbose) {
+      ojson tensors = ojson::array();
+      tensors.push_back(ojson{{"name", "token_embd.weight"}, {"type", "Q4_K"}, {"shape", {128256, 3072}}});
+      tensors.push_back(ojson{{"name", "output_norm.weight"}, {"type", "F32"}, {"shape", {3072}}});
+      o["tensors"] = std::move(tensors);
+    }
     o["capabilities"] = capabilities_of(spec);
     o["modified_at"] = modified_at_of(spec);
+    if (!spec.remote_host.empty()) o["requires"] = "0.12.0";
     send_json(res, 200, o);
+  }
+
+  // ---- model management (server/routes.go, server/images.go) ----
+
+  // model_spec::name of a model added by name ("mistral", "me/pirate", "llama3.2:1b").
+  static std::string spec_name(const std::string& model) {
+    std::string n = normalize_model(model);
+    if (n.size() > 7 && n.compare(n.size() - 7, 7, ":latest") == 0) n.erase(n.size() - 7);
+    return n;
+  }
+
+  // Progress lines for the layers of `spec`: the model blob plus template, license and params, each
+  // reported in four steps (a real pull repeats the object as bytes arrive).
+  static void layer_lines(std::vector<std::string>& lines, const model_spec& spec, const char* verb) {
+    const std::int64_t sizes[] = {spec.size > 0 ? spec.size : 1000000, 1429, 7711, 96};
+    for (std::size_t k = 0; k < 4; ++k) {
+      const std::string hex = fake_digest(spec.name + "#layer" + std::to_string(k));
+      for (int step = 1; step <= 4; ++step) {
+        ojson o = ojson::object();
+        o["status"] = std::string(verb) + " " + hex.substr(0, 12);
+        o["digest"] = "sha256:" + hex;
+        o["total"] = sizes[k];
+        o["completed"] = sizes[k] / 4 * step + (step == 4 ? sizes[k] % 4 : 0);
+        lines.push_back(go_encode(o) + "\n");
+      }
+    }
+  }
+  static std::string status_line(const std::string& status) {
+    ojson o = ojson::object();
+    o["status"] = status;
+    return go_encode(o) + "\n";
+  }
+  static std::string error_line(const std::string& message) {
+    ojson o = ojson::object();
+    o["error"] = message;
+    return go_encode(o) + "\n";
+  }
+  // stream:false answers with the last object only (or the error as a status).
+  void send_progress(httplib::Response& res, const ojson& rq, std::vector<std::string> lines) {
+    if (!rq.value("stream", true)) {
+      const std::string& last = lines.back();
+      decoded_body d = go_decode(last);
+      if (d.ok && d.value.contains("error")) return send_error(res, 500, d.value["error"].get<std::string>());
+      res.status = 200;
+      res.set_content(last.substr(0, last.size() - 1), k_json_type);
+      return;
+    }
+    writer.send_stream(res, std::move(lines), take_mode());
+  }
+
+  void handle_pull(const httplib::Request& req, httplib::Response& res) {
+    if (take_failure(req.path, res)) return;
+    auto parsed = decode_request(req, res, pull_schema(), "PullRequest");
+    if (!parsed) return;
+    const ojson& rq = *parsed;
+    std::string model = rq.value("model", std::string());
+    if (model.empty()) model = rq.value("name", std::string());
+    if (!valid_model_name(model)) return send_error(res, 400, "invalid model name");
+    std::vector<std::string> lines{status_line("pulling manifest")};
+    // The fake registry has every model except names starting with "nosuch".
+    if (model.rfind("nosuch", 0) == 0) {
+      lines.push_back(error_line("pull model manifest: file does not exist"));
+      return send_progress(res, rq, std::move(lines));
+    }
+    model_spec spec;
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      if (model_state* m = find_model(model)) {
+        spec = m->spec;
+      } else {
+        spec.name = spec_name(model);
+        spec.starts_loaded = false;
+        model_state st;
+        st.spec = spec;
+        models.push_back(st);
+      }
+    }
+    layer_lines(lines, spec, "pulling");
+    lines.push_back(status_line("verifying sha256 digest"));
+    lines.push_back(status_line("writing manifest"));
+    lines.push_back(status_line("success"));
+    send_progress(res, rq, std::move(lines));
+  }
+
+  void handle_push(const httplib::Request& req, httplib::Response& res) {
+    if (take_failure(req.path, res)) return;
+    auto parsed = decode_request(req, res, pull_schema(), "PushRequest");
+    if (!parsed) return;
+    const ojson& rq = *parsed;
+    std::string model = rq.value("model", std::string());
+    if (model.empty()) model = rq.value("name", std::string());
+    if (!valid_model_name(model)) return send_error(res, 400, "invalid model name");
+    std::vector<std::string> lines{status_line("retrieving manifest")};
+    model_spec spec;
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      model_state* m = find_model(model);
+      if (m == nullptr) return send_error(res, 404, "model '" + with_tag(model) + "' not found");
+      spec = m->spec;
+    }
+    if (normalize_model(model).find('/') == std::string::npos) {
+      lines.push_back(
+          error_line("you are not authorized to push to this namespace, create the model under a namespace you own"));
+      return send_progress(res, rq, std::move(lines));
+    }
+    layer_lines(lines, spec, "pushing");
+    lines.push_back(status_line("pushing manifest"));
+    lines.push_back(status_line("success"));
+    send_progress(res, rq, std::move(lines));
+  }
+
+  void handle_create(const httplib::Request& req, httplib::Response& res) {
+    if (take_failure(req.path, res)) return;
+    auto parsed = decode_request(req, res, create_schema(), "CreateRequest");
+    if (!parsed) return;
+    const ojson& rq = *parsed;
+    std::string model = rq.value("model", std::string());
+    if (model.empty()) model = rq.value("name", std::string());
+    if (!valid_model_name(model)) return send_error(res, 400, "invalid model name");
+    const std::string from = rq.value("from", std::string());
+    std::vector<std::string> lines{status_line("gathering model components")};
+    std::optional<model_spec> base;
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      if (model_state* m = from.empty() ? nullptr : find_model(from)) base = m->spec;
+    }
+    if (!base) {  // (send_progress takes mu: not while holding it)
+      lines.push_back(error_line(from.empty() ? "neither 'from' or 'files' was specified"
+                                              : "model '" + with_tag(from) + "' not found"));
+      return send_progress(res, rq, std::move(lines));
+    }
+    model_spec spec = *base;
+    lines.push_back(status_line("using existing layer sha256:" + fake_digest(spec.name + "#layer0")));
+    const std::string extra = rq.value("system", std::string()) + rq.dump();
+    lines.push_back(status_line("creating new layer sha256:" + fake_digest(model + extra)));
+    lines.push_back(status_line("writing manifest"));
+    lines.push_back(status_line("success"));
+    spec.name = spec_name(model);
+    spec.starts_loaded = false;
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      if (find_model(model) == nullptr) {
+        model_state st;
+        st.spec = spec;
+        models.push_back(st);
+      }
+    }
+    send_progress(res, rq, std::move(lines));
+  }
+
+  void handle_copy(const httplib::Request& req, httplib::Response& res) {
+    auto parsed = decode_request(req, res, copy_schema(), "CopyRequest");
+    if (!parsed) return;
+    const std::string source = parsed->value("source", std::string());
+    const std::string destination = parsed->value("destination", std::string());
+    if (!valid_model_name(source) || !valid_model_name(destination))
+      return send_error(res, 400, "source and destination must be valid model names");
+    std::lock_guard<std::mutex> lk(mu);
+    model_state* m = find_model(source);
+    if (m == nullptr) return send_error(res, 404, "model \"" + source + "\" not found");
+    model_state copy = *m;
+    copy.spec.name = spec_name(destination);
+    copy.loaded = false;
+    if (model_state* existing = find_model(destination))
+      *existing = copy;
+    else
+      models.push_back(copy);
+    res.status = 200;
+  }
+
+  void handle_delete(const httplib::Request& req, httplib::Response& res) {
+    auto parsed = decode_request(req, res, delete_schema(), "DeleteRequest");
+    if (!parsed) return;
+    std::string model = parsed->value("model", std::string());
+    if (model.empty()) model = parsed->value("name", std::string());
+    if (!valid_model_name(model)) return send_error(res, 400, "name \"" + model + "\" is invalid");
+    std::lock_guard<std::mutex> lk(mu);
+    const std::string want = normalize_model(model);
+    for (auto it = models.begin(); it != models.end(); ++it) {
+      if (normalize_model(it->spec.name) == want) {
+        models.erase(it);
+        res.status = 200;
+        return;
+      }
+    }
+    send_error(res, 404, "model '" + model + "' not found");
   }
 
   // ---- routing ----
@@ -867,6 +1182,8 @@ struct fake_ollama::impl {
         {"/", {"GET", "HEAD"}},   {"/api/version", {"GET", "HEAD"}}, {"/api/tags", {"GET", "HEAD"}},
         {"/api/ps", {"GET"}},     {"/api/chat", {"POST"}},           {"/api/generate", {"POST"}},
         {"/api/embed", {"POST"}}, {"/api/embeddings", {"POST"}},     {"/api/show", {"POST"}},
+        {"/api/pull", {"POST"}},  {"/api/push", {"POST"}},           {"/api/create", {"POST"}},
+        {"/api/copy", {"POST"}},  {"/api/delete", {"DELETE"}},
     };
     return routes;
   }
@@ -908,6 +1225,11 @@ struct fake_ollama::impl {
     svr.Post("/api/embeddings",
              [this](const httplib::Request& req, httplib::Response& res) { handle_embeddings(req, res); });
     svr.Post("/api/show", [this](const httplib::Request& req, httplib::Response& res) { handle_show(req, res); });
+    svr.Post("/api/pull", [this](const httplib::Request& req, httplib::Response& res) { handle_pull(req, res); });
+    svr.Post("/api/push", [this](const httplib::Request& req, httplib::Response& res) { handle_push(req, res); });
+    svr.Post("/api/create", [this](const httplib::Request& req, httplib::Response& res) { handle_create(req, res); });
+    svr.Post("/api/copy", [this](const httplib::Request& req, httplib::Response& res) { handle_copy(req, res); });
+    svr.Delete("/api/delete", [this](const httplib::Request& req, httplib::Response& res) { handle_delete(req, res); });
 
     auto fallback = [this](const httplib::Request& req, httplib::Response& res) { not_routed(req, res); };
     svr.Get(".*", fallback);
@@ -1038,6 +1360,29 @@ void fake_ollama::set_tool_arguments(nlohmann::json arguments) {
   } else {
     impl_->tool_arguments = ojson::parse(arguments.dump());
   }
+}
+
+bool fake_ollama::has_model(const std::string& model) const {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  return impl_->find_model(model) != nullptr;
+}
+
+void fake_ollama::set_tool_calls_in_separate_chunk(bool on) {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  impl_->separate_tool_chunk = on;
+}
+
+void fake_ollama::set_generate_tool_calls(nlohmann::json tool_calls) {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  if (tool_calls.is_null())
+    impl_->generate_tool_calls.reset();
+  else
+    impl_->generate_tool_calls = ojson::parse(tool_calls.dump());
+}
+
+void fake_ollama::set_signed_in(bool on) {
+  std::lock_guard<std::mutex> lk(impl_->mu);
+  impl_->signed_in = on;
 }
 
 void fake_ollama::set_parallel_tool_calls(bool on) {

@@ -1,9 +1,15 @@
 // A faithful, deterministic fake of the Ollama daemon's native REST API for llmtrace's tests.
 //
-// The behaviour follows /work/shared/reference/ollama-api.md (sections 1, 2, 3 and the tricky
-// cases in section 6). The server runs on 127.0.0.1 on a free port in background threads; the
-// constructor returns once it is accepting connections and the destructor stops it (releasing any
-// stream that a test made hang). cpp-httplib stays out of this header: include it cheaply.
+// The behaviour follows /work/shared/reference/ollama-api.md (its Corrections first, then sections
+// 1, 2, 3 and the tricky cases in section 6), checked against Ollama's Go source: tool calls on the
+// final done:true chunk, format errors as a 500 after the model loads, Go's base64 errors for images,
+// /api/ps expiry in the server's local offset (year ~2318 for a model kept forever), size_vram per
+// model, cloud aliases (remote_model / remote_host, 401 with signin_url when signed out), a prompt
+// cache (prompt_eval_count includes cached tokens, prompt_eval_duration does not), and model
+// management: /api/pull, /api/push, /api/create (NDJSON progress ending in "success" or an
+// {"error"} line, honouring the stream modes), /api/copy and /api/delete. The server runs on 127.0.0.1 on a free port
+// in background threads; the constructor returns once it is accepting connections and the destructor stops it
+// (releasing any stream that a test made hang). cpp-httplib stays out of this header: include it cheaply.
 #pragma once
 
 #include <chrono>
@@ -57,9 +63,14 @@ struct model_spec {
   bool thinking = false;   // omitting `think` then means true
   bool embedding = false;  // embedding-only model ("does not support chat")
   bool vision = false;
-  std::size_t embedding_length = 3072;     // vector size on /api/embed
-  std::int64_t context_length = 4096;      // tokens; /api/embed truncate:false checks against it
-  std::int64_t size = 2019393189;          // bytes
+  std::size_t embedding_length = 3072;  // vector size on /api/embed
+  std::int64_t context_length = 4096;   // tokens; /api/embed truncate:false checks against it
+  std::int64_t size = 2019393189;       // bytes
+  std::int64_t size_vram = -1;          // bytes in GPU memory when loaded (/api/ps); -1: all of
+                                        //   `size` (fully on the GPU), 0: CPU only
+  // Cloud alias (e.g. "gpt-oss:120b-cloud"): the server proxies it to remote_host; chunks carry
+  // remote_model / remote_host, `model` is the remote name, and a signed-out server answers 401.
+  std::string remote_model, remote_host;
   bool starts_loaded = true;               // false: the first request is a cold load
   std::int64_t cold_load_ns = 6300000000;  // load_duration of a cold request
   std::int64_t warm_load_ns = 1843209;     // load_duration once loaded
@@ -71,10 +82,13 @@ struct fake_ollama_config {
   std::string fixed_created_at;        // non-empty: every created_at uses it (byte-stable streams)
   int keep_alive_timeout_s = 2;        // idle keep-alive connections are closed after this
   bool check_host_header = true;       // 403 for a non-local Host header, like the real server
+  int utc_offset_minutes = -420;       // the server's local offset: /api/ps expires_at is written in it
+  bool prompt_cache = true;            // false: no prompt cache (identical requests, identical answers)
 };
 
 // The default models: llama3.2 (warm, tools), qwen3 (thinking, tools), cold-llama (cold start,
-// tools), gemma3 (no tools, vision), nomic-embed-text (768 dims) and all-minilm (384 dims).
+// tools), gemma3 (no tools, vision, 48% in GPU memory), nomic-embed-text (768 dims), all-minilm
+// (384 dims, CPU only) and gpt-oss:120b-cloud (a cloud alias).
 std::vector<model_spec> default_models();
 
 struct recorded_request {
@@ -127,10 +141,18 @@ class fake_ollama {
   void set_thinking(const std::string& model, std::string text);  // thinking text of a thinking model
   void set_cold(const std::string& model, bool cold = true);      // next request pays a cold load
   bool is_loaded(const std::string& model) const;
+  bool has_model(const std::string& model) const;  // known (listed by /api/tags); pull/create/copy add, delete removes
   // Tool-call arguments for every tool call (default: derived from the first tool's schema).
   void set_tool_arguments(nlohmann::json arguments);
   // true: one tool call per supplied tool in the same chunk (index 0..n-1).
   void set_parallel_tool_calls(bool on);
+  // Older servers (before v0.30.0) sent tool calls in a separate done:false chunk; current ones put
+  // them on the final done:true chunk (the default).
+  void set_tool_calls_in_separate_chunk(bool on);
+  // Generate's final chunk carries these tool_calls (as gpt-oss does since v0.11.1); null: none.
+  void set_generate_tool_calls(nlohmann::json tool_calls);
+  // false: requests for cloud models get 401 {"error":"unauthorized","signin_url":...}.
+  void set_signed_in(bool on);
   // Generate's final chunk carries a `context` of `count` ints (a multi-MB line).
   void set_huge_context(bool on, std::size_t count = 400000);
   // Lets every stream hanging right now continue (they then complete normally). Call it after

@@ -38,7 +38,10 @@ std::string fake_digest(const std::string& name);  // 64 hex digits derived from
 std::int64_t count_words(const std::string& s);
 
 // ---- time ----
-std::string rfc3339nano(clock_type::time_point tp);  // Go's time.RFC3339Nano in UTC
+// Go's time.RFC3339Nano in a zone `offset_minutes` east of UTC ("Z" for 0), as Go writes a
+// time.Time in that location; rfc3339nano_at takes the time as Unix seconds + nanoseconds (any year).
+std::string rfc3339nano(clock_type::time_point tp, int offset_minutes = 0);
+std::string rfc3339nano_at(std::int64_t unix_s, std::int64_t nanos, int offset_minutes);
 
 // ---- Go encoding/json ----
 // Key order kept, "<>&" as \u003c..., U+2028/2029 escaped, invalid UTF-8 -> U+FFFD; f32: floats
@@ -62,6 +65,10 @@ const schema& generate_schema();
 const schema& embed_schema();
 const schema& embeddings_schema();
 const schema& show_schema();
+const schema& pull_schema();  // pull and push
+const schema& create_schema();
+const schema& copy_schema();
+const schema& delete_schema();
 // Decodes and validates a request body like the server's ShouldBindJSON into `api.<go_struct>`:
 // the canonical request, or nullopt with the 400 message in `error`.
 std::optional<ojson> decode_and_validate(std::string_view body, const schema& sc, const char* go_struct,

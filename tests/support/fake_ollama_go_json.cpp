@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <limits>
@@ -167,7 +168,32 @@ std::int64_t count_words(const std::string& s) { return static_cast<std::int64_t
 // Time
 // ------------------------------------------------------------------------------------------
 
-std::string rfc3339nano(clock_type::time_point tp) {
+std::string rfc3339nano_at(std::int64_t unix_s, std::int64_t nanos, int offset_minutes) {
+  const std::int64_t local = unix_s + static_cast<std::int64_t>(offset_minutes) * 60;
+  const auto tt = static_cast<std::time_t>(local);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out(buf, n);
+  if (nanos != 0) {
+    std::string f = std::to_string(nanos);
+    f.insert(0, 9 - f.size(), '0');
+    while (!f.empty() && f.back() == '0') f.pop_back();
+    out += '.';
+    out += f;
+  }
+  if (offset_minutes == 0) {
+    out += 'Z';
+  } else {
+    const int a = offset_minutes < 0 ? -offset_minutes : offset_minutes;
+    std::snprintf(buf, sizeof buf, "%c%02d:%02d", offset_minutes < 0 ? '-' : '+', a / 60, a % 60);
+    out += buf;
+  }
+  return out;
+}
+
+std::string rfc3339nano(clock_type::time_point tp, int offset_minutes) {
   const auto ns_total = std::chrono::duration_cast<std::chrono::nanoseconds>(tp.time_since_epoch()).count();
   std::int64_t secs = ns_total / 1000000000;
   std::int64_t frac = ns_total % 1000000000;
@@ -175,21 +201,7 @@ std::string rfc3339nano(clock_type::time_point tp) {
     frac += 1000000000;
     --secs;
   }
-  const auto tt = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string out(buf, n);
-  if (frac != 0) {
-    std::string f = std::to_string(frac);
-    f.insert(0, 9 - f.size(), '0');
-    while (!f.empty() && f.back() == '0') f.pop_back();
-    out += '.';
-    out += f;
-  }
-  out += 'Z';
-  return out;
+  return rfc3339nano_at(secs, frac, offset_minutes);
 }
 
 // ------------------------------------------------------------------------------------------

@@ -126,6 +126,7 @@ std::vector<model_spec> default_models() {
     s.embedding_length = 2560;
     s.context_length = 131072;
     s.size = 3338801804;
+    s.size_vram = 1602624866;  // 48% in GPU memory: split between GPU and CPU
     m.push_back(s);
   }
   {
@@ -154,6 +155,21 @@ std::vector<model_spec> default_models() {
     s.embedding_length = 384;
     s.context_length = 512;
     s.size = 45960996;
+    s.size_vram = 0;  // CPU only
+    m.push_back(s);
+  }
+  {
+    model_spec s;
+    s.name = "gpt-oss:120b-cloud";
+    s.family = "gptoss";
+    s.parameter_size = "116.8B";
+    s.quantization_level = "MXFP4";
+    s.thinking = true;
+    s.embedding_length = 2880;
+    s.context_length = 131072;
+    s.size = 384;
+    s.remote_model = "gpt-oss:120b";
+    s.remote_host = "https://ollama.com:443";
     m.push_back(s);
   }
   return m;

@@ -130,6 +130,36 @@ std::string parse_go_duration(const std::string& orig, std::int64_t& ns) {
   return {};
 }
 
+// Go's base64.StdEncoding.Decode verdict: "" or "illegal base64 data at input byte N" (a `data:`
+// URL fails at its ':'). Newlines are skipped; padding is required and only at the end.
+std::string go_base64_error(const std::string& s) {
+  auto illegal = [](std::size_t at) { return "illegal base64 data at input byte " + std::to_string(at); };
+  auto is_b64 = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  };
+  std::size_t j = 0;  // position inside the current 4-character quantum
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '\r' || c == '\n') continue;
+    if (c == '=') {
+      if (j < 2) return illegal(i);
+      std::size_t k = i + 1;
+      if (j == 2) {  // "xx==": a second '=' must follow
+        while (k < s.size() && (s[k] == '\r' || s[k] == '\n')) ++k;
+        if (k == s.size() || s[k] != '=') return illegal(k == s.size() ? s.size() : k);
+        ++k;
+      }
+      for (; k < s.size(); ++k)
+        if (s[k] != '\r' && s[k] != '\n') return illegal(k);
+      return {};
+    }
+    if (!is_b64(c)) return illegal(i);
+    j = (j + 1) % 4;
+  }
+  if (j != 0) return illegal(s.size() - j);
+  return {};
+}
+
 struct validation {
   std::string type_error;  // first UnmarshalTypeError (Go keeps decoding and reports it at the end)
   std::string hard_error;  // an error from a custom UnmarshalJSON (aborts decoding)
@@ -181,10 +211,16 @@ void check_field(const field_spec& f, const ojson& val, ojson& out, const std::s
         v.hard_error = "think must be a boolean or string";
       break;
     case fk::string_list:
-    case fk::images:
       if (!val.is_array()) return type_error(v, val, fpath, f.go_type);
       for (const auto& e : val) {
         if (!e.is_string() && !e.is_null()) return type_error(v, e, fpath, f.elem_type);
+      }
+      break;
+    case fk::images:  // []byte: base64.StdEncoding, errors saved like type errors (first one wins)
+      if (!val.is_array()) return type_error(v, val, fpath, f.go_type);
+      for (const auto& e : val) {
+        if (!e.is_string() && !e.is_null()) return type_error(v, e, fpath, f.elem_type);
+        if (e.is_string() && v.type_error.empty()) v.type_error = go_base64_error(e.get<std::string>());
       }
       break;
     case fk::int_list:
@@ -266,10 +302,20 @@ const schema& message_schema() {
                          {"tool_call_id", fk::string, "string"}}};
   return s;
 }
+// api.ToolFunctionParameters: the top-level `type` is a plain string (a list is a type error);
+// property schemas are kept as sent here (the server drops keywords it has no field for).
+const schema& tool_parameters_schema() {
+  static const schema s{{{"type", fk::string, "string"},
+                         {"$defs", fk::any, "any"},
+                         {"items", fk::any, "any"},
+                         {"required", fk::string_list, "[]string", nullptr, "string"},
+                         {"properties", fk::map, "map[string]api.ToolProperty"}}};
+  return s;
+}
 const schema& tool_function_schema() {
   static const schema s{{{"name", fk::string, "string"},
                          {"description", fk::string, "string"},
-                         {"parameters", fk::any, "api.ToolFunctionParameters"}}};
+                         {"parameters", fk::struct_object, "api.ToolFunctionParameters", &tool_parameters_schema()}}};
   return s;
 }
 const schema& tool_schema() {
@@ -388,6 +434,39 @@ std::int64_t keep_alive_ns(const ojson& req) {
   std::int64_t ns = 0;
   if (v.is_string() && parse_go_duration(v.get<std::string>(), ns).empty()) return ns < 0 ? forever : ns;
   return 300LL * 1000000000LL;
+}
+
+const schema& pull_schema() {  // api.PullRequest, api.PushRequest
+  static const schema s{{{"model", fk::string, "string"},
+                         {"insecure", fk::boolean, "bool"},
+                         {"username", fk::string, "string"},
+                         {"password", fk::string, "string"},
+                         {"stream", fk::boolean, "bool"},
+                         {"name", fk::string, "string"}}};
+  return s;
+}
+const schema& create_schema() {
+  static const schema s{{{"model", fk::string, "string"},
+                         {"stream", fk::boolean, "bool"},
+                         {"quantize", fk::string, "string"},
+                         {"from", fk::string, "string"},
+                         {"files", fk::map, "map[string]string"},
+                         {"adapters", fk::map, "map[string]string"},
+                         {"template", fk::string, "string"},
+                         {"license", fk::any, "interface {}"},
+                         {"system", fk::string, "string"},
+                         {"parameters", fk::map, "map[string]interface {}"},
+                         {"messages", fk::struct_array, "[]api.Message", &message_schema(), "api.Message"},
+                         {"name", fk::string, "string"}}};
+  return s;
+}
+const schema& copy_schema() {
+  static const schema s{{{"source", fk::string, "string"}, {"destination", fk::string, "string"}}};
+  return s;
+}
+const schema& delete_schema() {
+  static const schema s{{{"model", fk::string, "string"}, {"name", fk::string, "string"}}};
+  return s;
 }
 
 std::optional<ojson> decode_and_validate(std::string_view body, const schema& sc, const char* go_struct,

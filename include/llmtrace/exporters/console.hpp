@@ -190,6 +190,20 @@ inline void console_span_line(std::string& out, const span_data& s, bool leaf, c
     console_append_text(t, req);
     fact(t);
   }
+  if (double g = 0; console_double(a, sc::ollama_model_gpu_fraction, g)) {
+    // Where the model ran (from Ollama's /api/ps): a model on the CPU only is the usual reason for
+    // a slow call, so it stands out.
+    long gpu = std::lround(g * 100.0);
+    if (g > 0 && gpu == 0) gpu = 1;
+    if (g < 1 && gpu == 100) gpu = 99;
+    if (g <= 0) {
+      fact(std::string(st.error()) + "CPU only" + st.reset());
+    } else if (gpu >= 100) {
+      fact("gpu 100%");
+    } else {
+      fact("gpu " + std::to_string(gpu) + "% cpu " + std::to_string(100 - gpu) + "%");
+    }
+  }
   std::int64_t in = 0, outn = 0;
   const bool has_in = console_int(a, sc::gen_ai_usage_input_tokens, in);
   const bool has_out = console_int(a, sc::gen_ai_usage_output_tokens, outn);

@@ -8,6 +8,7 @@
 #include <llmtrace/config.hpp>
 #include <llmtrace/context.hpp>
 #include <llmtrace/detail/env.hpp>
+#include <llmtrace/detail/json_parse.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/http/curl_transport.hpp>
 #include <llmtrace/http/transport.hpp>
@@ -23,11 +24,14 @@
 #include <llmtrace/semconv.hpp>
 #include <llmtrace/span.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +45,9 @@ namespace ollama {
 using chat_callback = std::function<bool(const chat_response& chunk)>;
 /// Receives each chunk of a streamed generate; return false to stop the stream.
 using generate_callback = std::function<bool(const generate_response& chunk)>;
+/// Receives each progress object of a pull / push / create; return false to cancel (the connection
+/// closes; the server stops the transfer). terminal_progress_bar (progress.hpp) is one.
+using progress_callback = std::function<bool(const progress_response& progress)>;
 
 /// How a client is built. The defaults work against a local daemon.
 struct client_options {
@@ -83,6 +90,15 @@ struct client_options {
   std::chrono::nanoseconds cold_start_threshold{std::chrono::seconds(1)};
   /// Longest NDJSON line accepted (the final generate chunk carries the whole `context`).
   std::size_t max_line_bytes = ndjson_reader::default_max_line_bytes;
+  /// Send traceparent / tracestate with requests for cloud models too (`:cloud` / `-cloud` names:
+  /// the server proxies them to ollama.com and copies every request header). Off by default: the
+  /// trace context does not leave the machine unless you ask for it.
+  bool propagate_to_cloud = false;
+  /// Record where the model runs on inference and embeddings spans (ollama.model.size, size_vram,
+  /// gpu_fraction) from Ollama's /api/ps. The answer is cached per client and asked again only after
+  /// a cold start (load_duration above cold_start_threshold) or for a model not seen yet: no extra
+  /// request per call in steady state. Off: /api/ps is never asked.
+  bool record_gpu = true;
 };
 
 namespace detail {
@@ -121,7 +137,7 @@ inline std::string_view reason_phrase(int status) noexcept {
 /// The server's message in an error response: {"error": "..."} (or OpenAI's {"error": {"message"}}),
 /// else the plain-text body ("404 page not found"), else the status's reason phrase.
 inline std::string server_message(const http::response& r) {
-  const json j = json::parse(r.body, nullptr, false);
+  const json j = llmtrace::detail::parse_json<json>(r.body).value;
   if (j.is_object()) {
     const auto e = j.find("error");
     if (e != j.end()) {
@@ -137,11 +153,57 @@ inline std::string server_message(const http::response& r) {
   return phrase.empty() ? "HTTP " + std::to_string(r.status) : std::string(phrase);
 }
 
+/// Where the loaded models run, from /api/ps, shared by a client and its copies (a small mutex; one
+/// lookup per call that records a span, never a request unless the client refreshes it).
+class residency_cache {
+ public:
+  struct entry {
+    std::int64_t size = 0, size_vram = 0;  ///< size 0: not loaded when last asked
+  };
+  std::optional<entry> find(std::string_view key) const {
+    std::lock_guard<std::mutex> lk(mu_);
+    for (const auto& e : entries_)
+      if (e.first == key) return e.second;
+    return std::nullopt;
+  }
+  void replace(const ps_response& ps) {
+    std::vector<std::pair<std::string, entry>> fresh;
+    fresh.reserve(ps.models.size());
+    for (const auto& m : ps.models)
+      fresh.push_back({residency_key(m.model.empty() ? m.name : m.model), {m.size, m.size_vram}});
+    std::lock_guard<std::mutex> lk(mu_);
+    entries_ = std::move(fresh);
+  }
+  void remember_absent(std::string key) {
+    std::lock_guard<std::mutex> lk(mu_);
+    entries_.push_back({std::move(key), entry{}});
+  }
+  /// "llama3.2" and "registry.ollama.ai/library/llama3.2:latest" name the same model.
+  static std::string residency_key(std::string_view model) {
+    for (std::string_view prefix : {"registry.ollama.ai/library/", "registry.ollama.ai/", "library/"})
+      if (model.size() > prefix.size() && model.substr(0, prefix.size()) == prefix) {
+        model.remove_prefix(prefix.size());
+        break;
+      }
+    std::string key(model);
+    const std::size_t slash = key.rfind('/'), colon = key.rfind(':');
+    if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) key += ":latest";
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return key;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::pair<std::string, entry>> entries_;
+};
+
 /// Appends a streamed chat chunk to the running answer.
 inline void merge_chunk(chat_response& into, chat_response&& chunk) {
   into.model = std::move(chunk.model);
   into.created_at = std::move(chunk.created_at);
   if (!chunk.message.role.empty()) into.message.role = std::move(chunk.message.role);
+  if (!chunk.remote_model.empty()) into.remote_model = std::move(chunk.remote_model);
+  if (!chunk.remote_host.empty()) into.remote_host = std::move(chunk.remote_host);
   into.message.content += chunk.message.content;
   into.message.thinking += chunk.message.thinking;
   for (auto& c : chunk.message.tool_calls) into.message.tool_calls.push_back(std::move(c));
@@ -162,8 +224,11 @@ inline void merge_chunk(chat_response& into, chat_response&& chunk) {
 inline void merge_chunk(generate_response& into, generate_response&& chunk) {
   into.model = std::move(chunk.model);
   into.created_at = std::move(chunk.created_at);
+  if (!chunk.remote_model.empty()) into.remote_model = std::move(chunk.remote_model);
+  if (!chunk.remote_host.empty()) into.remote_host = std::move(chunk.remote_host);
   into.response += chunk.response;
   into.thinking += chunk.thinking;
+  for (auto& c : chunk.tool_calls) into.tool_calls.push_back(std::move(c));
   if (chunk.done) {
     into.done = true;
     into.done_reason = std::move(chunk.done_reason);
@@ -229,9 +294,10 @@ class client {
     static const std::string endpoint = "/api/embed";
     detail::call_recorder rec(opts_.instrument, tracer(), semconv::op_embeddings, endpoint, req.model, host_, false);
     rec.embeddings_request(static_cast<std::int64_t>(req.input.size()), req.dimensions, req.keep_alive);
-    auto out = fetch<embed_response>(rec, "POST", endpoint, encode(req));
+    auto out = fetch<embed_response>(rec, "POST", endpoint, encode(req), req.model);
     rec.response(out.model, {}, out.metrics, false, opts_.cold_start_threshold);
     if (!req.dimensions && !out.embeddings.empty()) rec.dimensions(out.embeddings.front().size());
+    record_residency(rec, req.model, out.metrics);
     return out;
   }
 
@@ -240,8 +306,9 @@ class client {
     static const std::string endpoint = "/api/embeddings";
     detail::call_recorder rec(opts_.instrument, tracer(), semconv::op_embeddings, endpoint, req.model, host_, false);
     rec.embeddings_request(1, std::nullopt, req.keep_alive);
-    auto out = fetch<embeddings_response>(rec, "POST", endpoint, encode(req));
+    auto out = fetch<embeddings_response>(rec, "POST", endpoint, encode(req), req.model);
     if (!out.embedding.empty()) rec.dimensions(out.embedding.size());
+    record_residency(rec, req.model, out_metrics_none());
     return out;
   }
 
@@ -254,6 +321,38 @@ class client {
     return untraced<show_response>("POST", "/api/show", encode(req));
   }
   show_response show(const std::string& model) const { return show(show_request{model, false}); }
+  /// POST /api/pull: downloads a model, streaming progress to `on_progress` (may be empty). Returns
+  /// when the server reports "success" (or the callback cancelled); throws ollama::error otherwise
+  /// (an {"error"} line, a stream that ends without "success", a failed request). One CLIENT span
+  /// `ollama.pull {model}`.
+  progress_result pull(const pull_request& req, const progress_callback& on_progress = {}) const {
+    return progress_call("ollama.pull", "/api/pull", req.model, encode(req), on_progress);
+  }
+  progress_result pull(const std::string& model, const progress_callback& on_progress = {}) const {
+    return pull(pull_request{model, false}, on_progress);
+  }
+  /// POST /api/push: uploads `namespace/model:tag` to its registry (see pull).
+  progress_result push(const push_request& req, const progress_callback& on_progress = {}) const {
+    return progress_call("ollama.push", "/api/push", req.model, encode(req), on_progress);
+  }
+  /// POST /api/create: a model from an existing one with a system prompt, parameters, ... (see pull).
+  progress_result create(const create_request& req, const progress_callback& on_progress = {}) const {
+    return progress_call("ollama.create", "/api/create", req.model, encode(req), on_progress);
+  }
+  /// POST /api/copy: `destination` becomes another name for `source` (404 error when it is absent).
+  void copy(const copy_request& req) const {
+    management_call("ollama.copy", "POST", "/api/copy", req.source, encode(req));
+  }
+  void copy(const std::string& source, const std::string& destination) const {
+    copy(copy_request{source, destination});
+  }
+  /// DELETE /api/delete: removes a model (404 error when it is absent).
+  void delete_model(const std::string& model) const {
+    json o = json::object();
+    o["model"] = model;
+    management_call("ollama.delete", "DELETE", "/api/delete", model, o.dump());
+  }
+
   /// GET /api/ps: the models loaded now.
   ps_response ps() const { return untraced<ps_response>("GET", "/api/ps", {}); }
   /// GET /api/version: the server's version string (e.g. "0.33.0-rc2").
@@ -297,7 +396,10 @@ class client {
   }
   static std::int64_t message_count(const generate_request& r) noexcept { return r.prompt.empty() ? 0 : 1; }
 
-  http::request make_request(std::string_view method, std::string_view path, std::string body, bool streaming) const {
+  /// `model`: the model the request is for; a cloud model gets no trace context unless
+  /// client_options::propagate_to_cloud.
+  http::request make_request(std::string_view method, std::string_view path, std::string body, bool streaming,
+                             std::string_view model = {}) const {
     http::request r;
     r.method = std::string(method);
     r.url = base_url_;
@@ -322,7 +424,7 @@ class client {
     auto setter = [&r](std::string_view name, std::string_view value) {
       r.headers.push_back({std::string(name), std::string(value)});
     };
-    llmtrace::inject(setter);
+    if (opts_.propagate_to_cloud || !is_cloud_model(model)) llmtrace::inject(setter);
     return r;
   }
 
@@ -331,22 +433,34 @@ class client {
     if (!r.transport_ok())
       throw error(error_reason::transport, endpoint, 0, r.status, r.error, r.error_message, std::move(partial),
                   std::move(partial_thinking));
+    std::string signin_url;
+    if (r.status == 401) {  // cloud models while signed out: {"error":"unauthorized","signin_url":...}
+      const json j = llmtrace::detail::parse_json<json>(r.body).value;
+      if (j.is_object()) signin_url = detail::get_string(j, "signin_url");
+    }
     throw error(error_reason::http_status, endpoint, r.status, r.status, http::error_kind::none,
-                detail::server_message(r), std::move(partial), std::move(partial_thinking));
+                detail::server_message(r), std::move(partial), std::move(partial_thinking), std::move(signin_url));
+  }
+
+  /// Parses a body or stream line from the server (nesting bounded; see detail::parse_json):
+  /// a JSON object, or ollama::error (invalid_response) saying why not.
+  static json parse_object(std::string_view text, const std::string& endpoint, int status, const char* what) {
+    auto parsed = llmtrace::detail::parse_json<json>(text);
+    if (parsed.ok() && parsed.value.is_object()) return std::move(parsed.value);
+    std::string why = std::string(what) + " is not a JSON object (" + std::to_string(text.size()) + " bytes)";
+    if (parsed.too_deep) why = std::string(what) + ": " + parsed.error;
+    throw error(error_reason::invalid_response, endpoint, status, status, http::error_kind::none, std::move(why));
   }
 
   /// A non-streamed call: checks the transport and the status, then parses the JSON object.
-  json call_json(detail::call_recorder& rec, std::string_view method, const std::string& endpoint,
-                 std::string body) const {
-    const http::request hr = make_request(method, endpoint, std::move(body), false);
+  json call_json(detail::call_recorder& rec, std::string_view method, const std::string& endpoint, std::string body,
+                 std::string_view model = {}) const {
+    const http::request hr = make_request(method, endpoint, std::move(body), false, model);
     rec.request_sent();
     const http::response r = opts_.transport->send(hr);
     rec.response_received();
     if (!r.ok()) throw_http(endpoint, r);
-    json j = json::parse(r.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-      throw error(error_reason::invalid_response, endpoint, r.status, r.status, http::error_kind::none,
-                  "the body is not a JSON object (" + std::to_string(r.body.size()) + " bytes)");
+    json j = parse_object(r.body, endpoint, r.status, "the body");
     const auto e = j.find("error");
     if (e != j.end())
       throw error(error_reason::stream_error, endpoint, -1, r.status, http::error_kind::none,
@@ -356,11 +470,11 @@ class client {
 
   /// A non-streamed call decoded into `Response`; failures are recorded on `rec` and rethrown.
   template <typename Response>
-  Response fetch(detail::call_recorder& rec, std::string_view method, const std::string& endpoint,
-                 std::string body) const {
+  Response fetch(detail::call_recorder& rec, std::string_view method, const std::string& endpoint, std::string body,
+                 std::string_view model = {}) const {
     Response out;
     try {
-      decode(call_json(rec, method, endpoint, std::move(body)), out);
+      decode(call_json(rec, method, endpoint, std::move(body), model), out);
     } catch (...) {
       rec.failed(std::current_exception());
       throw;
@@ -396,9 +510,9 @@ class client {
     try {
       std::string body = encode(req, streaming);
       if (streaming)
-        cancelled = !stream(rec, endpoint, std::move(body), *on_chunk, out);
+        cancelled = !stream(rec, endpoint, std::move(body), *on_chunk, out, req.model);
       else
-        decode(call_json(rec, "POST", endpoint, std::move(body)), out);  // failures recorded below
+        decode(call_json(rec, "POST", endpoint, std::move(body), req.model), out);  // failures recorded below
     } catch (...) {
       if (rec.recording() && capture_ != content_capture::no_content) detail_record(rec, content);
       rec.failed(std::current_exception());
@@ -407,6 +521,7 @@ class client {
     if (rec.recording()) {
       if (cancelled) rec.cancelled();
       rec.response(out.model, out.done_reason, out.metrics, true, opts_.cold_start_threshold);
+      record_residency(rec, req.model, out.metrics);
       if constexpr (std::is_same_v<Response, chat_response>)
         if (!out.message.tool_calls.empty())
           rec.span().set_attribute(semconv::ollama_response_tool_call_count,
@@ -466,8 +581,8 @@ class client {
   /// keep the partial content on the error).
   template <typename Response, typename Callback>
   bool stream(detail::call_recorder& rec, const std::string& endpoint, std::string body, const Callback& on_chunk,
-              Response& out) const {
-    const http::request hr = make_request("POST", endpoint, std::move(body), true);
+              Response& out, std::string_view model) const {
+    const http::request hr = make_request("POST", endpoint, std::move(body), true, model);
     ndjson_reader reader(opts_.max_line_bytes);
     bool done = false;
     bool stopped = false;
@@ -479,11 +594,13 @@ class client {
     auto on_line = [&](std::string_view line) -> bool {
       if (error_line) return true;  // drain what follows the error line (the server ends the stream)
       try {
-        json j = json::parse(line, nullptr, false);
-        if (j.is_discarded() || !j.is_object()) {
-          invalid = "a stream line is not a JSON object (" + std::to_string(line.size()) + " bytes)";
+        auto parsed = llmtrace::detail::parse_json<json>(line);
+        if (!parsed.ok() || !parsed.value.is_object()) {
+          invalid = parsed.too_deep ? "a stream line: " + parsed.error
+                                    : "a stream line is not a JSON object (" + std::to_string(line.size()) + " bytes)";
           return false;
         }
+        json& j = parsed.value;
         const auto e = j.find("error");
         if (e != j.end()) {
           error_line = true;
@@ -491,7 +608,7 @@ class client {
           return true;
         }
         Response chunk;
-        decode(j, chunk);
+        decode(std::move(j), chunk);
         const bool last = chunk.done;
         rec.chunk(last);
         bool go_on = on_chunk(chunk);
@@ -538,7 +655,132 @@ class client {
     return true;
   }
 
+  static const metrics& out_metrics_none() noexcept {
+    static const metrics none;
+    return none;
+  }
+
+  /// Records where `model` runs on the call's span (see client_options::record_gpu). Asks /api/ps
+  /// (untraced) only after a cold start or for a model the cache has not seen; never throws.
+  void record_residency(detail::call_recorder& rec, const std::string& model, const metrics& m) const noexcept {
+    if (!opts_.record_gpu || !rec.recording() || model.empty() || is_cloud_model(model)) return;
+    try {
+      const std::string key = detail::residency_cache::residency_key(model);
+      const bool cold = m.load_duration && *m.load_duration > opts_.cold_start_threshold.count();
+      auto hit = residency_->find(key);
+      if (!hit || cold) {
+        residency_->replace(ps());
+        hit = residency_->find(key);
+        if (!hit) {
+          residency_->remember_absent(key);  // not loaded (keep_alive 0): ask again after a cold start
+          return;
+        }
+      }
+      if (hit->size > 0) rec.residency(hit->size, hit->size_vram);
+    } catch (...) {
+    }
+  }
+
+  /// copy / delete: one request, success is any 2xx (the body, if any, is not needed).
+  void management_call(std::string_view operation, std::string_view method, const std::string& endpoint,
+                       const std::string& model, std::string body) const {
+    detail::management_recorder rec(opts_.instrument, tracer(), operation, endpoint, model, host_);
+    try {
+      const http::response r = opts_.transport->send(make_request(method, endpoint, std::move(body), false, model));
+      if (!r.ok()) throw_http(endpoint, r);
+    } catch (...) {
+      rec.failed(std::current_exception());
+      throw;
+    }
+  }
+
+  /// pull / push / create: an NDJSON stream of progress objects ending in {"status":"success"}.
+  progress_result progress_call(std::string_view operation, const std::string& endpoint, const std::string& model,
+                                std::string body, const progress_callback& on_progress) const {
+    detail::management_recorder rec(opts_.instrument, tracer(), operation, endpoint, model, host_);
+    progress_result out;
+    try {
+      progress_stream(endpoint, std::move(body), model, on_progress, out);
+    } catch (...) {
+      rec.progress(out);
+      rec.failed(std::current_exception());
+      throw;
+    }
+    rec.progress(out);
+    return out;
+  }
+
+  void progress_stream(const std::string& endpoint, std::string body, const std::string& model,
+                       const progress_callback& on_progress, progress_result& out) const {
+    const http::request hr = make_request("POST", endpoint, std::move(body), true, model);
+    ndjson_reader reader(opts_.max_line_bytes);
+    std::vector<std::pair<std::string, std::pair<std::int64_t, std::int64_t>>> layers;  // digest -> total, done
+    bool success = false, error_line = false;
+    std::string error_message, invalid;
+    std::exception_ptr thrown;
+    auto on_line = [&](std::string_view line) -> bool {
+      if (error_line) return true;
+      try {
+        json j = parse_object(line, endpoint, 200, "a progress line");
+        const auto e = j.find("error");
+        if (e != j.end()) {
+          error_line = true;
+          error_message = e->is_string() ? e->get<std::string>() : e->dump();
+          return true;
+        }
+        progress_response p;
+        decode(std::move(j), p);
+        out.status = p.status;
+        if (!p.digest.empty()) {
+          auto it = std::find_if(layers.begin(), layers.end(), [&](const auto& l) { return l.first == p.digest; });
+          if (it == layers.end()) it = layers.insert(layers.end(), {p.digest, {0, 0}});
+          it->second.first = std::max(it->second.first, p.total);
+          it->second.second = std::max(it->second.second, p.completed);
+          out.layers = layers.size();
+          out.total_bytes = out.completed_bytes = 0;
+          for (const auto& l : layers) {
+            out.total_bytes += l.second.first;
+            out.completed_bytes += l.second.second;
+          }
+        }
+        if (p.status == "success") success = true;
+        if (on_progress && !on_progress(p)) {
+          out.cancelled = !success;
+          return success;  // after "success" there is nothing left to cancel
+        }
+        return true;
+      } catch (const error& e) {
+        invalid = e.server_message();
+        return false;
+      } catch (...) {
+        thrown = std::current_exception();
+        return false;
+      }
+    };
+    bool too_long = false;
+    const http::response r = opts_.transport->stream(hr, [&](std::string_view bytes) {
+      const ndjson_status st = reader.feed(bytes, on_line);
+      if (st == ndjson_status::line_too_long) too_long = true;
+      return st == ndjson_status::ok;
+    });
+    if (r.transport_ok() && r.ok()) reader.finish(on_line);
+    if (thrown) std::rethrow_exception(thrown);
+    if (out.cancelled) return;
+    if (too_long)
+      throw error(error_reason::invalid_response, endpoint, r.status, r.status, http::error_kind::none,
+                  "a progress line is longer than " + std::to_string(reader.max_line_bytes()) + " bytes");
+    if (!invalid.empty())
+      throw error(error_reason::invalid_response, endpoint, r.status, r.status, http::error_kind::none, invalid);
+    if (error_line)
+      throw error(error_reason::stream_error, endpoint, -1, r.status, http::error_kind::none, error_message);
+    if (!r.ok()) throw_http(endpoint, r);
+    if (!success)
+      throw error(error_reason::incomplete_stream, endpoint, -1, r.status, http::error_kind::none,
+                  "the stream ended without a \"success\" status");
+  }
+
   client_options opts_;
+  std::shared_ptr<detail::residency_cache> residency_ = std::make_shared<detail::residency_cache>();
   host_config host_;
   std::string base_url_;
   content_capture capture_ = content_capture::no_content;

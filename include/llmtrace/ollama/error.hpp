@@ -51,8 +51,9 @@ inline std::string_view to_string(error_reason r) noexcept {
 class error : public std::runtime_error {
  public:
   error(error_reason reason, std::string endpoint, int status, int http_status, http::error_kind transport,
-        std::string server_message, std::string partial_content = {}, std::string partial_thinking = {})
-      : std::runtime_error(describe(endpoint, reason, status, transport, server_message)),
+        std::string server_message, std::string partial_content = {}, std::string partial_thinking = {},
+        std::string signin_url = {})
+      : std::runtime_error(describe(endpoint, reason, status, transport, server_message, signin_url)),
         reason_(reason),
         endpoint_(std::move(endpoint)),
         status_(status),
@@ -60,7 +61,8 @@ class error : public std::runtime_error {
         transport_(transport),
         server_message_(std::move(server_message)),
         partial_content_(std::move(partial_content)),
-        partial_thinking_(std::move(partial_thinking)) {}
+        partial_thinking_(std::move(partial_thinking)),
+        signin_url_(std::move(signin_url)) {}
 
   error_reason reason() const noexcept { return reason_; }
   /// The API path called, e.g. "/api/chat".
@@ -78,6 +80,9 @@ class error : public std::runtime_error {
   const std::string& partial_content() const noexcept { return partial_content_; }
   /// Thinking text produced before the failure.
   const std::string& partial_thinking() const noexcept { return partial_thinking_; }
+  /// Where to sign in, from a 401 for a cloud model ({"error":"unauthorized","signin_url":...});
+  /// also in what(). Empty otherwise.
+  const std::string& signin_url() const noexcept { return signin_url_; }
 
   /// True when trying again later may succeed: 408, 429, 502, 503, 504, connection failures,
   /// timeouts, broken or incomplete streams. False for 400, 403, 404, 405, 499, 500 and errors the
@@ -115,7 +120,7 @@ class error : public std::runtime_error {
 
  private:
   static std::string describe(const std::string& endpoint, error_reason reason, int status, http::error_kind kind,
-                              const std::string& message) {
+                              const std::string& message, const std::string& signin_url) {
     std::string out = "ollama " + endpoint + ": ";
     switch (reason) {
       case error_reason::http_status:
@@ -137,7 +142,9 @@ class error : public std::runtime_error {
         out += "invalid request: ";
         break;
     }
-    return out + message;
+    out += message;
+    if (!signin_url.empty()) out += " (sign in at " + signin_url + ")";
+    return out;
   }
 
   error_reason reason_;
@@ -148,6 +155,7 @@ class error : public std::runtime_error {
   std::string server_message_;
   std::string partial_content_;
   std::string partial_thinking_;
+  std::string signin_url_;
 };
 
 }  // namespace ollama

@@ -329,7 +329,8 @@ inline void record_content(llmtrace::span& s, content_capture mode, const captur
 // Phase spans
 // ---------------------------------------------------------------------------------------------
 
-/// One server-side phase laid out on the client's timeline.
+/// One server-side phase laid out on the client's timeline (a reconstruction: Ollama reports only the
+/// durations, in the final chunk).
 struct phase_interval {
   std::string_view name;  ///< ollama.load, ollama.prompt_eval, ollama.eval
   std::int64_t start_unix_nano = 0;
@@ -501,13 +502,18 @@ class [[nodiscard]] tool_span {
 //   ollama.request.message_count, ollama.request.tool_count; embeddings: gen_ai.request.encoding_formats
 //   ["float"], ollama.request.input_count, gen_ai.embeddings.dimension.count.
 // - From the answer: gen_ai.response.model, gen_ai.response.finish_reasons [done_reason],
-//   gen_ai.usage.input_tokens (prompt_eval_count), gen_ai.usage.output_tokens (eval_count), the ollama.*
-//   timings in seconds and counts, ollama.tokens_per_second, ollama.prompt_tokens_per_second,
-//   ollama.client_overhead, ollama.cold_start, ollama.response.tool_call_count; streaming:
-//   gen_ai.response.time_to_first_chunk (request sent -> first chunk) and ollama.chunk_count.
+//   gen_ai.usage.input_tokens (prompt_eval_count: since Ollama v0.30.1 it INCLUDES prompt tokens
+//   served from the cache, while prompt_eval_duration covers only the uncached ones, so no prefill
+//   rate is recorded), gen_ai.usage.output_tokens (eval_count), the ollama.* timings in seconds and
+//   counts, ollama.tokens_per_second, ollama.client_overhead, ollama.cold_start,
+//   ollama.response.tool_call_count; streaming: gen_ai.response.time_to_first_chunk (request sent ->
+//   first chunk) and ollama.chunk_count. Where the model runs (client_options::record_gpu, cached
+//   /api/ps): ollama.model.size, ollama.model.size_vram, ollama.model.gpu_fraction.
 // - Phases (chat and generate, when the final chunk has metrics): INTERNAL children ollama.load,
-//   ollama.prompt_eval, ollama.eval with explicit times, laid out back to back from the reported
-//   durations and ending at the last chunk (see layout_phases), each with its server duration.
+//   ollama.prompt_eval, ollama.eval with explicit times. They are CLIENT-SIDE RECONSTRUCTIONS: laid out
+//   back to back from the durations in the final chunk and ending at the last chunk (see
+//   layout_phases), each with its server duration. Ollama's server emits no spans of its own and
+//   ignores an incoming traceparent.
 // - Failure: status Error with the server's message, error.type (see error::error_type(): "404",
 //   "503", "timeout", "connect", "resolve", "tls", "send", "receive", "stream_error",
 //   "incomplete_stream", "invalid_response", "invalid_request", "_OTHER", or the exception's type when
@@ -519,7 +525,12 @@ class [[nodiscard]] tool_span {
 //   gen_ai.output.messages, gen_ai.tool.definitions as attributes (SPAN_*) and/or on one
 //   gen_ai.client.inference.operation.details event (*_EVENT), each cut per message to the provider's
 //   attribute value length limit (ollama.content.truncated=true when cut).
-// Model management (tags, show, ps, version, is_running) records no span; traceparent is still sent.
+// pull / push / create / copy / delete: one CLIENT span `ollama.pull {model}` (copy: the source)
+// with gen_ai.request.model, server.address, server.port, ollama.api, ollama.progress.total_bytes /
+// completed_bytes / layers / status (pull, push, create), ollama.stream.cancelled when the progress
+// callback stopped it, and failures as above (see management_recorder).
+// tags, show, ps, version, is_running record no span; traceparent is still sent (except for cloud
+// models, see client_options::propagate_to_cloud).
 //
 // The ollama.* values (from the final chunk; durations in seconds, counts are ints):
 //   ollama.total_duration / load_duration / prompt_eval_duration / eval_duration  double, seconds
@@ -532,10 +543,57 @@ class [[nodiscard]] tool_span {
 //   ollama.cold_start                          bool, load_duration above the client's threshold (1 s)
 //   ollama.chunk_count                         int, NDJSON chunks received (streaming calls only)
 //   ollama.keep_alive                          string, the request's keep_alive as sent ("5m", "0", "-1")
+//   ollama.model.size / size_vram              int, bytes of the model / in GPU memory (from /api/ps)
+//   ollama.model.gpu_fraction                  double, size_vram / size (0: CPU only)
 
 namespace detail {
 
 inline double seconds(std::int64_t ns) noexcept { return static_cast<double>(ns) / 1e9; }
+
+/// A failed call on its span: error.type, ollama.error.reason / retryable, an `exception` event and
+/// status Error with the server's message.
+inline void record_failure(llmtrace::span& s, const error& e) noexcept {
+  if (!s.is_recording()) return;
+  try {
+    s.set_attribute(semconv::error_type, e.error_type());
+    s.set_attribute(semconv::ollama_error_reason, to_string(e.reason()));
+    s.set_attribute(semconv::ollama_error_retryable, e.retryable());
+    s.record_exception("llmtrace::ollama::error", e.what());
+    s.set_status(status_code::error, e.server_message());
+  } catch (...) {
+  }
+}
+/// Any exception: ollama::error as above, others by their type (e.g. thrown by a caller's callback).
+inline void record_failure(llmtrace::span& s, std::exception_ptr ep) noexcept {
+  if (!s.is_recording()) return;
+  try {
+    std::rethrow_exception(ep);
+  } catch (const error& e) {
+    record_failure(s, e);
+  } catch (const std::exception& e) {
+    try {
+      s.set_attribute(semconv::error_type, llmtrace::detail::exception_type_name(e));
+    } catch (...) {
+      s.set_attribute(semconv::error_type, semconv::error_type_other);
+    }
+    s.record_exception(e);
+    s.set_status(status_code::error, e.what());
+  } catch (...) {
+    s.set_attribute(semconv::error_type, semconv::error_type_other);
+    s.set_status(status_code::error, "unknown exception");
+  }
+}
+
+/// A CLIENT span `{operation} {model}` (current while it lives) with its start attributes.
+inline llmtrace::span start_client_span(const llmtrace::tracer& t, std::string_view operation, const std::string& model,
+                                        attribute_list start) {
+  std::string name(operation);
+  if (!model.empty()) name.append(" ").append(model);
+  span_start_options o;
+  o.kind = span_kind::client;
+  o.attributes = start;
+  return llmtrace::span(t, name, o);
+}
 
 /// One traced inference or embeddings call: the CLIENT span and what it records. Does nothing when
 /// instrumentation is off or the span is not recording.
@@ -545,10 +603,6 @@ class call_recorder {
                 const std::string& model, const host_config& host, bool streaming) noexcept {
     if (!enabled || !t.enabled()) return;
     try {
-      std::string name(operation);
-      if (!model.empty()) name.append(" ").append(model);
-      span_start_options o;
-      o.kind = span_kind::client;
       attribute start[5];
       std::size_t n = 0;
       start[n++] = {semconv::gen_ai_operation_name, operation};
@@ -556,8 +610,7 @@ class call_recorder {
       if (!model.empty()) start[n++] = {semconv::gen_ai_request_model, model};  // conditionally required
       start[n++] = {semconv::server_address, host.host};
       start[n++] = {semconv::server_port, static_cast<std::int64_t>(host.port)};
-      o.attributes = attribute_list(start, n);
-      span_ = llmtrace::span(t, name, o);
+      span_ = start_client_span(t, operation, model, attribute_list(start, n));
       if (!span_.is_recording()) return;
       provider_ = t.provider();
       tracer_ = t;
@@ -649,12 +702,23 @@ class call_recorder {
     if (m.prompt_eval_count) span_.set_attribute(semconv::ollama_prompt_eval_count, *m.prompt_eval_count);
     if (m.eval_count) span_.set_attribute(semconv::ollama_eval_count, *m.eval_count);
     if (const auto tps = m.tokens_per_second()) span_.set_attribute(semconv::ollama_tokens_per_second, *tps);
-    if (const auto pps = m.prompt_tokens_per_second())
-      span_.set_attribute(semconv::ollama_prompt_tokens_per_second, *pps);
+    // No prefill rate: since v0.30.1 prompt_eval_count includes cached prompt tokens while
+    // prompt_eval_duration covers only the uncached ones, so count / duration is not a rate.
     if (!m.empty())
       span_.set_attribute(semconv::ollama_cold_start, m.load_duration.value_or(0) > cold_threshold.count());
     total_duration_ = m.total_duration.value_or(-1);
     if (phases && !m.empty()) add_phases(m);
+  }
+
+  /// Where the model runs (from /api/ps): ollama.model.size, ollama.model.size_vram and
+  /// ollama.model.gpu_fraction (size_vram / size, 0 = CPU only, 1 = fully on the GPU).
+  void residency(std::int64_t size, std::int64_t size_vram) noexcept {
+    if (!recording() || size <= 0) return;
+    span_.set_attribute(semconv::ollama_model_size, size);
+    span_.set_attribute(semconv::ollama_model_size_vram, size_vram);
+    const double f =
+        static_cast<double>(std::min(std::max<std::int64_t>(size_vram, 0), size)) / static_cast<double>(size);
+    span_.set_attribute(semconv::ollama_model_gpu_fraction, f);
   }
 
   /// The caller's callback stopped the stream: not an error (status stays Unset).
@@ -662,37 +726,9 @@ class call_recorder {
     if (recording()) span_.set_attribute(semconv::ollama_stream_cancelled, true);
   }
 
-  void failed(const error& e) noexcept {
-    if (!recording()) return;
-    try {
-      span_.set_attribute(semconv::error_type, e.error_type());
-      span_.set_attribute(semconv::ollama_error_reason, to_string(e.reason()));
-      span_.set_attribute(semconv::ollama_error_retryable, e.retryable());
-      span_.record_exception("llmtrace::ollama::error", e.what());
-      span_.set_status(status_code::error, e.server_message());
-    } catch (...) {
-    }
-  }
+  void failed(const error& e) noexcept { record_failure(span_, e); }
   /// Any other exception (e.g. thrown by the caller's chunk callback).
-  void failed(std::exception_ptr ep) noexcept {
-    if (!recording()) return;
-    try {
-      std::rethrow_exception(ep);
-    } catch (const error& e) {
-      failed(e);
-    } catch (const std::exception& e) {
-      try {
-        span_.set_attribute(semconv::error_type, llmtrace::detail::exception_type_name(e));
-      } catch (...) {
-        span_.set_attribute(semconv::error_type, semconv::error_type_other);
-      }
-      span_.record_exception(e);
-      span_.set_status(status_code::error, e.what());
-    } catch (...) {
-      span_.set_attribute(semconv::error_type, semconv::error_type_other);
-      span_.set_status(status_code::error, "unknown exception");
-    }
-  }
+  void failed(std::exception_ptr ep) noexcept { record_failure(span_, ep); }
 
   /// Ends the span (time to first chunk, chunk count and client overhead are computed here).
   void end() noexcept {
@@ -747,6 +783,52 @@ class call_recorder {
   std::int64_t last_chunk_ = 0;
   std::int64_t total_duration_ = -1;
   std::size_t chunks_ = 0;
+};
+
+/// One traced model-management call (pull, push, create, copy, delete): a CLIENT span
+/// `ollama.pull {model}` with server.address / port, ollama.api, gen_ai.request.model, the progress
+/// (ollama.progress.*) and failures as call_recorder records them.
+class management_recorder {
+ public:
+  management_recorder(bool enabled, const llmtrace::tracer& t, std::string_view operation, std::string_view endpoint,
+                      const std::string& model, const host_config& host) noexcept {
+    if (!enabled || !t.enabled()) return;
+    try {
+      attribute start[4];
+      std::size_t n = 0;
+      if (!model.empty()) start[n++] = {semconv::gen_ai_request_model, model};
+      start[n++] = {semconv::server_address, host.host};
+      start[n++] = {semconv::server_port, static_cast<std::int64_t>(host.port)};
+      start[n++] = {semconv::ollama_api, endpoint};
+      span_ = start_client_span(t, operation, model, attribute_list(start, n));
+    } catch (...) {
+      span_ = llmtrace::span();
+    }
+  }
+  management_recorder(const management_recorder&) = delete;
+  management_recorder& operator=(const management_recorder&) = delete;
+
+  llmtrace::span& span() noexcept { return span_; }
+
+  /// Bytes, layers and the last status of a pull / push / create; ollama.stream.cancelled when the
+  /// progress callback stopped it.
+  void progress(const progress_result& r) noexcept {
+    if (!span_.is_recording()) return;
+    try {
+      if (r.layers) {
+        span_.set_attribute(semconv::ollama_progress_total_bytes, r.total_bytes);
+        span_.set_attribute(semconv::ollama_progress_completed_bytes, r.completed_bytes);
+        span_.set_attribute(semconv::ollama_progress_layers, static_cast<std::int64_t>(r.layers));
+      }
+      if (!r.status.empty()) span_.set_attribute(semconv::ollama_progress_status, r.status);
+      if (r.cancelled) span_.set_attribute(semconv::ollama_stream_cancelled, true);
+    } catch (...) {
+    }
+  }
+  void failed(std::exception_ptr ep) noexcept { record_failure(span_, ep); }
+
+ private:
+  llmtrace::span span_;
 };
 
 }  // namespace detail

@@ -252,6 +252,8 @@ struct show_request {
 /// Ollama's timings and counts (durations in int64 nanoseconds). They come only with the final
 /// chunk (done:true); each is empty when the server left it out.
 struct metrics {
+  /// prompt_eval_count includes prompt tokens served from the cache (since v0.30.1);
+  /// prompt_eval_duration covers only the uncached ones.
   std::optional<std::int64_t> total_duration, load_duration, prompt_eval_count, prompt_eval_duration, eval_count,
       eval_duration;
 
@@ -261,7 +263,9 @@ struct metrics {
   }
   /// Generation speed: eval_count / eval_duration, in tokens per second.
   std::optional<double> tokens_per_second() const noexcept { return rate(eval_count, eval_duration); }
-  /// Prompt processing (prefill) speed: prompt_eval_count / prompt_eval_duration.
+  /// prompt_eval_count / prompt_eval_duration. Not a prefill rate on Ollama >= v0.30.1: the count
+  /// includes prompt tokens served from the cache while the duration covers only the uncached ones
+  /// (2050 tokens "in" 25 ms reads as 82,000 tok/s), so llmtrace records no such attribute.
   std::optional<double> prompt_tokens_per_second() const noexcept {
     return rate(prompt_eval_count, prompt_eval_duration);
   }
@@ -277,8 +281,10 @@ struct metrics {
 /// A /api/chat response, or one chunk of a stream (intermediate chunks carry a piece of content,
 /// thinking or tool calls; the final one has done:true, done_reason and the metrics).
 struct chat_response {
-  std::string model;       ///< echoed exactly as the request sent it
-  std::string created_at;  ///< RFC 3339 as the server wrote it (see parse_time)
+  std::string model;  ///< as the request sent it for local models; for cloud models (`:cloud`, `-cloud`) the
+                      ///< remote name the server proxied to (see remote_model)
+  std::string remote_model, remote_host;  ///< cloud / remote-alias models: where the answer came from
+  std::string created_at;                 ///< RFC 3339 as the server wrote it (see parse_time)
   ollama::message message;
   bool done = false;
   std::string done_reason;  ///< "stop", "length", "load", "unload"; empty when absent (old servers)
@@ -289,12 +295,14 @@ struct chat_response {
 /// A /api/generate response or stream chunk.
 struct generate_response {
   std::string model;
+  std::string remote_model, remote_host;
   std::string created_at;
   std::string response;
   std::string thinking;
   bool done = false;
   std::string done_reason;
   std::vector<std::int64_t> context;  ///< final chunk only (absent with raw)
+  std::vector<tool_call> tool_calls;  ///< final chunk, models that call tools from generate (e.g. gpt-oss)
   ollama::metrics metrics;
   json logprobs;
 };
@@ -315,6 +323,7 @@ struct model_details {
   std::string parent_model, format, family;
   std::vector<std::string> families;
   std::string parameter_size, quantization_level;
+  std::optional<std::int64_t> context_length, embedding_length;  ///< /api/tags on current servers
 };
 
 /// An entry of /api/tags.
@@ -348,18 +357,95 @@ struct ps_response {
   std::vector<running_model> models;  ///< latest expiry first; empty when nothing is loaded
 };
 
+/// A tensor of /api/show (verbose).
+struct tensor_info {
+  std::string name, type;
+  std::vector<std::int64_t> shape;
+};
+
 /// /api/show.
 struct show_response {
   std::string license, modelfile, parameters, template_text, system;
+  std::string renderer, parser;  ///< built-in prompt renderer / output parser (e.g. "qwen3"), when any
   model_details details;
-  json model_info = json::object();  ///< e.g. "general.architecture", "llama.context_length"
+  std::vector<message> messages;         ///< MESSAGE lines of the Modelfile
+  json model_info = json::object();      ///< e.g. "general.architecture", "llama.context_length"
+  json projector_info = json::object();  ///< vision projector metadata (vision models)
+  std::vector<tensor_info> tensors;      ///< verbose only
   std::vector<std::string> capabilities;
   std::string modified_at;
+  std::string requires_version;           ///< `requires`: the server version the model needs
+  std::string remote_model, remote_host;  ///< cloud models
+};
+
+// ---------------------------------------------------------------------------------------------
+// Model management
+// ---------------------------------------------------------------------------------------------
+
+/// One status object of a streamed pull / push / create (api.ProgressResponse): "pulling manifest",
+/// then per layer "pulling <12 hex>" with digest / total / completed (repeated as bytes arrive),
+/// "verifying sha256 digest", "writing manifest", "success".
+struct progress_response {
+  std::string status;
+  std::string digest;          ///< "sha256:..." while a layer transfers, else empty
+  std::int64_t total = 0;      ///< bytes of that layer (0 when absent)
+  std::int64_t completed = 0;  ///< bytes of it done so far
+};
+
+/// What a pull / push / create did.
+struct progress_result {
+  std::string status;                ///< the last status: "success" unless cancelled
+  std::int64_t total_bytes = 0;      ///< sum of the layers' sizes
+  std::int64_t completed_bytes = 0;  ///< sum of the bytes done per layer
+  std::size_t layers = 0;            ///< distinct layers (digests) reported
+  bool cancelled = false;            ///< the progress callback returned false
+};
+
+/// POST /api/pull: download a model from its registry.
+struct pull_request {
+  std::string model;
+  bool insecure = false;  ///< allow a registry without TLS
+};
+
+/// POST /api/push: upload a model (named `namespace/model:tag`) to its registry.
+struct push_request {
+  std::string model;
+  bool insecure = false;
+};
+
+/// POST /api/create: a new model from an existing one with a system prompt, parameters, a template
+/// or messages (the JSON form of a Modelfile).
+struct create_request {
+  std::string model;  ///< the new model's name
+  std::string from;   ///< the model it is built on (e.g. "llama3.2")
+  std::string system;
+  std::string template_text;         ///< sent as `template`
+  json parameters = json::object();  ///< e.g. {"temperature": 0.2, "num_ctx": 8192}
+  std::vector<message> messages;
+  std::string quantize;  ///< e.g. "q4_K_M" (from an unquantised model)
+};
+
+/// POST /api/copy.
+struct copy_request {
+  std::string source, destination;
 };
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
+
+/// True for Ollama's cloud models (`gpt-oss:120b-cloud`, `kimi-k2:1t-cloud`, `name:cloud`): the
+/// local server proxies them to ollama.com.
+inline bool is_cloud_model(std::string_view model) noexcept {
+  const std::size_t colon = model.rfind(':');
+  const std::size_t slash = model.rfind('/');
+  if (colon == std::string_view::npos || (slash != std::string_view::npos && colon < slash)) return false;
+  const std::string_view tag = model.substr(colon + 1);
+  constexpr std::string_view cloud = "cloud";
+  if (tag == cloud) return true;
+  return tag.size() > cloud.size() && tag.compare(tag.size() - cloud.size(), cloud.size(), cloud) == 0 &&
+         tag[tag.size() - cloud.size() - 1] == '-';
+}
 
 /// Standard base64 (with padding), for message images.
 inline std::string base64_encode(std::string_view bytes) {
