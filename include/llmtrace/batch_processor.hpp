@@ -1,4 +1,5 @@
-// llmtrace/batch_processor.hpp: exports spans in batches from one background worker.
+// llmtrace/batch_processor.hpp: exports records (spans here, log records in logs/processor.hpp) in
+// batches from one background worker (detail::batch_engine, shared by both signals).
 // Each application thread hands finished spans to its own single-producer ring (no lock, no atomic
 // read-modify-write per span); the worker drains every ring when a batch fills, when the schedule
 // delay passes, on force_flush and at shutdown. A full ring drops the span and counts it: the
@@ -25,7 +26,8 @@
 
 LLMTRACE_BEGIN_NAMESPACE
 
-/// Batch settings; the defaults and the environment variables are OpenTelemetry's (OTEL_BSP_*).
+/// Batch settings; the defaults and the environment variables are OpenTelemetry's (OTEL_BSP_* for
+/// spans, OTEL_BLRP_* for log records, which has a 1000 ms schedule delay).
 struct batch_options {
   std::chrono::milliseconds schedule_delay{5000};   ///< OTEL_BSP_SCHEDULE_DELAY
   std::chrono::milliseconds export_timeout{30000};  ///< OTEL_BSP_EXPORT_TIMEOUT (bounds flush and shutdown waits)
@@ -35,21 +37,22 @@ struct batch_options {
 
 namespace detail {
 
-/// One producer thread's queue of finished spans.
-struct span_ring {
-  explicit span_ring(std::size_t limit_) : limit(limit_ ? limit_ : 1) {
+/// One producer thread's queue of finished records.
+template <typename Record>
+struct record_ring {
+  explicit record_ring(std::size_t limit_) : limit(limit_ ? limit_ : 1) {
     std::size_t cap = 1;
     while (cap < limit) cap <<= 1;
     mask = cap - 1;
-    slots.reset(new span_data*[cap]);
+    slots.reset(new Record*[cap]);
   }
-  ~span_ring() {
-    for (auto t = tail.load(); t != head.load(); ++t) span_pool::release(slots[t & mask]);
+  ~record_ring() {
+    for (auto t = tail.load(); t != head.load(); ++t) record_pool<Record>::release(slots[t & mask]);
   }
-  span_ring(const span_ring&) = delete;
-  span_ring& operator=(const span_ring&) = delete;
+  record_ring(const record_ring&) = delete;
+  record_ring& operator=(const record_ring&) = delete;
 
-  std::unique_ptr<span_data*[]> slots;
+  std::unique_ptr<Record*[]> slots;
   std::size_t limit;
   std::size_t mask;
   alignas(64) std::atomic<std::uint64_t> head{0};  // written by the producer
@@ -58,11 +61,14 @@ struct span_ring {
   std::atomic<bool> closed{false};                 // the processor is gone
 };
 
+using span_ring = record_ring<span_data>;
+
 /// The calling thread's rings, one per batch processor it has fed.
+template <typename Record>
 struct ring_bindings {
   std::uint64_t last_id = 0;
-  span_ring* last = nullptr;
-  std::vector<std::pair<std::uint64_t, std::shared_ptr<span_ring>>> rings;
+  record_ring<Record>* last = nullptr;
+  std::vector<std::pair<std::uint64_t, std::shared_ptr<record_ring<Record>>>> rings;
   ring_bindings() = default;
   ring_bindings(const ring_bindings&) = delete;
   ring_bindings& operator=(const ring_bindings&) = delete;
@@ -71,8 +77,9 @@ struct ring_bindings {
   }
 };
 
-inline ring_bindings& thread_rings() noexcept {
-  thread_local ring_bindings b;
+template <typename Record>
+ring_bindings<Record>& thread_rings() noexcept {
+  thread_local ring_bindings<Record> b;
   return b;
 }
 
@@ -83,47 +90,58 @@ inline std::uint64_t next_processor_id() noexcept {
 
 }  // namespace detail
 
-class batch_processor final : public span_processor {
+namespace detail {
+
+/// The batching machinery shared by the span and the log batch processors: per-thread rings, one
+/// worker, flush and bounded shutdown, accounting and drop reports. `Record` comes from
+/// record_pool<Record>; `Exporter::export_batch(Batch(const Record* const*, n))` exports a batch;
+/// `noun` names the records in messages ("spans") and `queue_variable` the queue-size setting
+/// ("OTEL_BSP_MAX_QUEUE_SIZE").
+template <typename Record, typename Exporter, typename Batch>
+class batch_engine {
  public:
-  explicit batch_processor(std::unique_ptr<exporter> exp, batch_options opt = {})
-      : st_(std::make_shared<state>(std::move(exp), sanitize(opt))) {
+  batch_engine(std::unique_ptr<Exporter> exp, batch_options opt, const char* noun, const char* queue_variable)
+      : st_(std::make_shared<state>(std::move(exp), sanitize(opt), noun, queue_variable)) {
     st_->worker = std::thread([st = st_] { run(*st); });
   }
-  ~batch_processor() override {
+  ~batch_engine() {
     shutdown(st_->opt.export_timeout);
     if (st_->worker.joinable()) st_->worker.detach();
     std::lock_guard<std::mutex> lk(st_->mu);
     for (auto& r : st_->rings) r->closed.store(true, std::memory_order_release);
   }
-  batch_processor(const batch_processor&) = delete;
-  batch_processor& operator=(const batch_processor&) = delete;
+  batch_engine(const batch_engine&) = delete;
+  batch_engine& operator=(const batch_engine&) = delete;
 
-  void on_end(span_ptr span) noexcept override {
-    if (!span->recorded_sampled) return;
+  /// Queues `rec` (taking ownership) without waiting; a full queue drops it and counts it.
+  void enqueue(Record* rec) noexcept {
     state& st = *st_;
     if (LLMTRACE_UNLIKELY(st.stopped.load(std::memory_order_acquire))) {
       st.dropped_shutdown.fetch_add(1, std::memory_order_relaxed);
+      record_pool<Record>::release(rec);
       return;
     }
-    detail::span_ring* r = ring_for_this_thread();
+    record_ring<Record>* r = ring_for_this_thread();
     if (LLMTRACE_UNLIKELY(!r)) {
       st.dropped_queue.fetch_add(1, std::memory_order_relaxed);
+      record_pool<Record>::release(rec);
       return;
     }
     const std::uint64_t h = r->head.load(std::memory_order_relaxed);
     const std::uint64_t t = r->tail.load(std::memory_order_acquire);
     if (LLMTRACE_UNLIKELY(h - t >= r->limit)) {
-      st.dropped_queue.fetch_add(1, std::memory_order_relaxed);  // the record returns to the pool here
+      st.dropped_queue.fetch_add(1, std::memory_order_relaxed);
+      record_pool<Record>::release(rec);
       return;
     }
-    r->slots[h & r->mask] = span.release();
+    r->slots[h & r->mask] = rec;
     r->head.store(h + 1, std::memory_order_release);
     if (LLMTRACE_UNLIKELY(h + 1 - t >= st.opt.max_export_batch_size) && !st.wake.load(std::memory_order_relaxed))
       wake(st);
   }
 
   /// Exports everything queued before the call; false if that did not finish within `timeout`.
-  bool force_flush(std::chrono::milliseconds timeout) noexcept override {
+  bool force_flush(std::chrono::milliseconds timeout) noexcept {
     state& st = *st_;
     std::unique_lock<std::mutex> lk(st.mu);
     if (st.worker_done) return true;
@@ -133,8 +151,8 @@ class batch_processor final : public span_processor {
   }
 
   /// Drains the queues, exports, shuts the exporter down. Never waits longer than `timeout`: a worker
-  /// stuck in a slow exporter is abandoned (its spans counted as dropped) rather than waited for.
-  bool shutdown(std::chrono::milliseconds timeout) noexcept override {
+  /// stuck in a slow exporter is abandoned (its records counted as dropped) rather than waited for.
+  bool shutdown(std::chrono::milliseconds timeout) noexcept {
     state& st = *st_;
     if (st.stopped.exchange(true)) return true;
     std::unique_lock<std::mutex> lk(st.mu);
@@ -160,8 +178,11 @@ class batch_processor final : public span_processor {
         std::lock_guard<std::mutex> acct(st.acct_mu);
         st.settled = true;
       }
-      detail::report_error("batch processor: shutdown timed out after " + std::to_string(timeout.count()) +
-                           " ms; the exporter is still busy and the spans it has not exported are dropped");
+      try {
+        report_error(std::string("batch processor: shutdown timed out after ") + std::to_string(timeout.count()) +
+                     " ms; the exporter is still busy and the " + st.noun + " it has not exported are dropped");
+      } catch (...) {
+      }
       if (st.worker.joinable()) st.worker.detach();
     }
     {
@@ -172,28 +193,31 @@ class batch_processor final : public span_processor {
     return done;
   }
 
-  /// Counters; after shutdown, exported + dropped() equals the number of sampled spans ended.
-  processor_stats stats() const noexcept override { return snapshot(*st_); }
+  /// Counters; after shutdown, exported + dropped() equals the number of records enqueued.
+  processor_stats stats() const noexcept { return snapshot(*st_); }
   const batch_options& options() const noexcept { return st_->opt; }
 
  private:
   struct state {
-    state(std::unique_ptr<exporter> e, batch_options o) : opt(o), exp(std::move(e)) {}
-    const std::uint64_t id = detail::next_processor_id();
+    state(std::unique_ptr<Exporter> e, batch_options o, const char* n, const char* qv)
+        : opt(o), exp(std::move(e)), noun(n), queue_variable(qv) {}
+    const std::uint64_t id = next_processor_id();
     batch_options opt;
-    std::unique_ptr<exporter> exp;
+    std::unique_ptr<Exporter> exp;
+    const char* noun;            // "spans", "log records"
+    const char* queue_variable;  // "OTEL_BSP_MAX_QUEUE_SIZE", ...
     std::thread worker;
 
     std::mutex mu;                    // guards everything below except the atomics
     std::condition_variable cv;       // wakes the worker
     std::condition_variable done_cv;  // wakes flush/shutdown waiters
-    std::vector<std::shared_ptr<detail::span_ring>> rings;
+    std::vector<std::shared_ptr<record_ring<Record>>> rings;
     bool stop = false;
     bool worker_done = false;
     std::uint64_t flush_requested = 0;
     std::uint64_t flush_completed = 0;
 
-    std::uint64_t retired_enqueued = 0;  // spans ever enqueued on rings no longer in `rings`
+    std::uint64_t retired_enqueued = 0;  // records ever enqueued on rings no longer in `rings`
 
     std::atomic<bool> wake{false};
     std::atomic<bool> stopped{false};
@@ -242,14 +266,14 @@ class batch_processor final : public span_processor {
     return s;
   }
 
-  static std::string drop_causes(std::uint64_t queue, std::uint64_t exp, std::uint64_t shut) {
+  static std::string drop_causes(const state& st, std::uint64_t queue, std::uint64_t exp, std::uint64_t shut) {
     std::string m;
     const auto add = [&](std::uint64_t n, const char* what) {
       if (n == 0) return;
       if (!m.empty()) m += ", ";
       m += std::to_string(n) + " " + what;
     };
-    add(queue, "because the queue was full (OTEL_BSP_MAX_QUEUE_SIZE per thread)");
+    add(queue, ("because the queue was full (" + std::string(st.queue_variable) + " per thread)").c_str());
     add(exp, "because the export failed");
     add(shut, "at shutdown (ended after it, or not exported in time)");
     return m;
@@ -264,10 +288,10 @@ class batch_processor final : public span_processor {
       const auto now = std::chrono::steady_clock::now();
       const bool first = st.reported_queue == 0;
       if (!first && now - st.last_drop_report < drop_report_interval) return;
-      detail::report_error("batch processor: " + std::to_string(q - st.reported_queue) +
-                           " spans dropped because the queue was full (OTEL_BSP_MAX_QUEUE_SIZE=" +
-                           std::to_string(st.opt.max_queue_size) + " per thread)" +
-                           (first ? "; further drops are reported at most once a minute" : " since the last report"));
+      report_error("batch processor: " + std::to_string(q - st.reported_queue) + " " + st.noun +
+                   " dropped because the queue was full (" + st.queue_variable + "=" +
+                   std::to_string(st.opt.max_queue_size) + " per thread)" +
+                   (first ? "; further drops are reported at most once a minute" : " since the last report"));
       st.reported_queue = q;
       st.last_drop_report = now;
     } catch (...) {
@@ -280,8 +304,8 @@ class batch_processor final : public span_processor {
       const processor_stats s = snapshot(st);
       if (s.dropped() == 0) return;
       detail::report_error("batch processor summary at shutdown: " + std::to_string(s.dropped()) + " of " +
-                           std::to_string(s.exported + s.dropped()) + " spans dropped (" +
-                           drop_causes(s.dropped_queue, s.dropped_export, s.dropped_shutdown) + "); " +
+                           std::to_string(s.exported + s.dropped()) + " " + st.noun + " dropped (" +
+                           drop_causes(st, s.dropped_queue, s.dropped_export, s.dropped_shutdown) + "); " +
                            std::to_string(s.exported) + " exported");
     } catch (...) {
     }
@@ -306,13 +330,13 @@ class batch_processor final : public span_processor {
     st.cv.notify_one();
   }
 
-  detail::span_ring* ring_for_this_thread() noexcept {
-    auto& b = detail::thread_rings();
+  record_ring<Record>* ring_for_this_thread() noexcept {
+    auto& b = thread_rings<Record>();
     if (LLMTRACE_LIKELY(b.last_id == st_->id)) return b.last;
     return bind_ring(b);
   }
 
-  LLMTRACE_NOINLINE detail::span_ring* bind_ring(detail::ring_bindings& b) noexcept {
+  LLMTRACE_NOINLINE record_ring<Record>* bind_ring(ring_bindings<Record>& b) noexcept {
     try {
       // Forget rings of processors that no longer exist.
       b.rings.erase(std::remove_if(b.rings.begin(), b.rings.end(),
@@ -324,7 +348,7 @@ class batch_processor final : public span_processor {
           b.last = r.second.get();
           return b.last;
         }
-      auto ring = std::make_shared<detail::span_ring>(st_->opt.max_queue_size);
+      auto ring = std::make_shared<record_ring<Record>>(st_->opt.max_queue_size);
       {
         std::lock_guard<std::mutex> lk(st_->mu);
         st_->rings.push_back(ring);
@@ -338,22 +362,22 @@ class batch_processor final : public span_processor {
     }
   }
 
-  static void export_and_release(state& st, std::vector<span_data*>& batch) noexcept {
+  static void export_and_release(state& st, std::vector<Record*>& batch) noexcept {
     if (batch.empty()) return;
     const auto n = static_cast<std::uint64_t>(batch.size());
-    const bool ok = st.exp->export_batch(span_batch(batch.data(), batch.size())) == export_result::success;
+    const bool ok = st.exp->export_batch(Batch(batch.data(), batch.size())) == export_result::success;
     try {
       std::lock_guard<std::mutex> acct(st.acct_mu);
       if (!st.settled) (ok ? st.exported : st.dropped_export).fetch_add(n, std::memory_order_relaxed);
     } catch (...) {
     }
-    for (auto* s : batch) detail::span_pool::release(s);
+    for (auto* s : batch) record_pool<Record>::release(s);
     batch.clear();
   }
 
   /// Moves everything queued now into batches and exports them.
-  static void drain(state& st, std::vector<std::shared_ptr<detail::span_ring>>& rings,
-                    std::vector<span_data*>& batch) noexcept {
+  static void drain(state& st, std::vector<std::shared_ptr<record_ring<Record>>>& rings,
+                    std::vector<Record*>& batch) noexcept {
     for (auto& r : rings) {
       std::uint64_t t = r->tail.load(std::memory_order_relaxed);
       const std::uint64_t h = r->head.load(std::memory_order_acquire);
@@ -371,8 +395,8 @@ class batch_processor final : public span_processor {
   }
 
   static void run(state& st) noexcept {
-    std::vector<span_data*> batch;
-    std::vector<std::shared_ptr<detail::span_ring>> rings;
+    std::vector<Record*> batch;
+    std::vector<std::shared_ptr<record_ring<Record>>> rings;
     try {
       batch.reserve(st.opt.max_export_batch_size);
     } catch (...) {
@@ -422,6 +446,33 @@ class batch_processor final : public span_processor {
   }
 
   std::shared_ptr<state> st_;
+};
+
+}  // namespace detail
+
+/// Exports sampled spans in batches from a background worker (see the top of this file).
+class batch_processor final : public span_processor {
+ public:
+  explicit batch_processor(std::unique_ptr<exporter> exp, batch_options opt = {})
+      : engine_(std::move(exp), opt, "spans", "OTEL_BSP_MAX_QUEUE_SIZE") {}
+  batch_processor(const batch_processor&) = delete;
+  batch_processor& operator=(const batch_processor&) = delete;
+
+  void on_end(span_ptr span) noexcept override {
+    if (!span->recorded_sampled) return;
+    engine_.enqueue(span.release());
+  }
+  /// Exports everything queued before the call; false if that did not finish within `timeout`.
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override { return engine_.force_flush(timeout); }
+  /// Drains the queues, exports, shuts the exporter down; never waits longer than `timeout` (a worker
+  /// stuck in a slow exporter is abandoned and its spans counted as dropped).
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override { return engine_.shutdown(timeout); }
+  /// Counters; after shutdown, exported + dropped() equals the number of sampled spans ended.
+  processor_stats stats() const noexcept override { return engine_.stats(); }
+  const batch_options& options() const noexcept { return engine_.options(); }
+
+ private:
+  detail::batch_engine<span_data, exporter, span_batch> engine_;
 };
 
 LLMTRACE_END_NAMESPACE

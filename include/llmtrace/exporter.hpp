@@ -13,15 +13,17 @@ LLMTRACE_BEGIN_NAMESPACE
 
 enum class export_result : unsigned char { success, failure };
 
-/// A read-only view of the spans handed to an exporter; valid only during export_batch.
-class span_batch {
+/// A read-only view of the records (spans, log records) handed to an exporter; valid only during
+/// export_batch.
+template <typename Record>
+class record_batch {
  public:
-  span_batch(const span_data* const* spans, std::size_t n) noexcept : p_(spans), n_(n) {}
+  record_batch(const Record* const* records, std::size_t n) noexcept : p_(records), n_(n) {}
   class iterator {
    public:
-    explicit iterator(const span_data* const* p) noexcept : p_(p) {}
-    const span_data& operator*() const noexcept { return **p_; }
-    const span_data* operator->() const noexcept { return *p_; }
+    explicit iterator(const Record* const* p) noexcept : p_(p) {}
+    const Record& operator*() const noexcept { return **p_; }
+    const Record* operator->() const noexcept { return *p_; }
     iterator& operator++() noexcept {
       ++p_;
       return *this;
@@ -30,18 +32,21 @@ class span_batch {
     bool operator==(const iterator& o) const noexcept { return p_ == o.p_; }
 
    private:
-    const span_data* const* p_;
+    const Record* const* p_;
   };
   iterator begin() const noexcept { return iterator(p_); }
   iterator end() const noexcept { return iterator(p_ + n_); }
   std::size_t size() const noexcept { return n_; }
   bool empty() const noexcept { return n_ == 0; }
-  const span_data& operator[](std::size_t i) const noexcept { return *p_[i]; }
+  const Record& operator[](std::size_t i) const noexcept { return *p_[i]; }
 
  private:
-  const span_data* const* p_;
+  const Record* const* p_;
   std::size_t n_;
 };
+
+/// The spans handed to an exporter.
+using span_batch = record_batch<span_data>;
 
 /// Sends finished spans somewhere. Implement export_batch; the rest is optional.
 class exporter {

@@ -20,9 +20,7 @@
 LLMTRACE_BEGIN_NAMESPACE
 
 /// Owns a finished span record; returns it to the SDK's pool when destroyed.
-struct span_record_deleter {
-  void operator()(span_data* s) const noexcept { detail::span_pool::release(s); }
-};
+using span_record_deleter = detail::pool_deleter<span_data>;
 using span_ptr = std::unique_ptr<span_data, span_record_deleter>;
 
 /// Counts a processor keeps; exported + dropped accounts for every sampled span it received.
@@ -46,35 +44,35 @@ class span_processor {
   virtual processor_stats stats() const noexcept { return {}; }
 };
 
-/// Exports every sampled span as it ends, on the ending thread, one at a time.
-class simple_processor final : public span_processor {
- public:
-  explicit simple_processor(std::unique_ptr<exporter> exp) : exporter_(std::move(exp)) {}
-  ~simple_processor() override { shutdown(std::chrono::milliseconds(5000)); }
+namespace detail {
 
-  void on_end(span_ptr span) noexcept override {
-    if (!span->recorded_sampled) return;
+/// Exports each record synchronously on the calling thread, one at a time (shared by the simple
+/// span and log processors); counts like the batch engine.
+template <typename Record, typename Exporter, typename Batch>
+class simple_engine {
+ public:
+  explicit simple_engine(std::unique_ptr<Exporter> exp) : exporter_(std::move(exp)) {}
+  void export_one(const Record* one) noexcept {
     if (shutdown_.load(std::memory_order_acquire)) {
       dropped_shutdown_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    const span_data* one = span.get();
     std::lock_guard<std::mutex> lk(mu_);
-    if (exporter_->export_batch(span_batch(&one, 1)) == export_result::success)
+    if (exporter_->export_batch(Batch(&one, 1)) == export_result::success)
       exported_.fetch_add(1, std::memory_order_relaxed);
     else
       dropped_export_.fetch_add(1, std::memory_order_relaxed);
   }
-  bool force_flush(std::chrono::milliseconds timeout) noexcept override {
+  bool force_flush(std::chrono::milliseconds timeout) noexcept {
     std::lock_guard<std::mutex> lk(mu_);
     return exporter_->force_flush(timeout);
   }
-  bool shutdown(std::chrono::milliseconds timeout) noexcept override {
+  bool shutdown(std::chrono::milliseconds timeout) noexcept {
     if (shutdown_.exchange(true)) return true;
     std::lock_guard<std::mutex> lk(mu_);
     return exporter_->shutdown(timeout);
   }
-  processor_stats stats() const noexcept override {
+  processor_stats stats() const noexcept {
     processor_stats s;
     s.exported = exported_.load();
     s.dropped_export = dropped_export_.load();
@@ -83,10 +81,29 @@ class simple_processor final : public span_processor {
   }
 
  private:
-  std::unique_ptr<exporter> exporter_;
+  std::unique_ptr<Exporter> exporter_;
   std::mutex mu_;
   std::atomic<bool> shutdown_{false};
   std::atomic<std::uint64_t> exported_{0}, dropped_export_{0}, dropped_shutdown_{0};
+};
+
+}  // namespace detail
+
+/// Exports every sampled span as it ends, on the ending thread, one at a time.
+class simple_processor final : public span_processor {
+ public:
+  explicit simple_processor(std::unique_ptr<exporter> exp) : engine_(std::move(exp)) {}
+  ~simple_processor() override { shutdown(std::chrono::milliseconds(5000)); }
+
+  void on_end(span_ptr span) noexcept override {
+    if (span->recorded_sampled) engine_.export_one(span.get());
+  }
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override { return engine_.force_flush(timeout); }
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override { return engine_.shutdown(timeout); }
+  processor_stats stats() const noexcept override { return engine_.stats(); }
+
+ private:
+  detail::simple_engine<span_data, exporter, span_batch> engine_;
 };
 
 LLMTRACE_END_NAMESPACE

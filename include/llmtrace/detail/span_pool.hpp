@@ -1,6 +1,6 @@
-// llmtrace/detail/span_pool.hpp: recycles span records so a steady stream of spans allocates nothing.
-// Each thread keeps a small cache; caches trade records with one global free list in chunks, so the
-// global mutex is taken once per chunk, never per span.
+// llmtrace/detail/span_pool.hpp: recycles records (spans, log records) so a steady stream of them
+// allocates nothing. Each thread keeps a small cache per record type; caches trade records with one
+// global free list in chunks, so the global mutex is taken once per chunk, never per record.
 // Thread-safety: acquire/release from any thread.
 #pragma once
 
@@ -14,16 +14,18 @@
 LLMTRACE_BEGIN_NAMESPACE
 namespace detail {
 
-class span_pool {
+/// A pool of `Record`s; `Record` has reset() (clear for reuse) and trim() (free what grew too big).
+template <typename Record>
+class record_pool {
  public:
   static constexpr std::size_t chunk = 32;
   static constexpr std::size_t cache_max = 4 * chunk;
 
-  static span_data* acquire() {
+  static Record* acquire() {
     auto& c = cache().items;
     if (LLMTRACE_UNLIKELY(c.empty())) refill(c);
-    if (c.empty()) return new span_data();
-    span_data* r = c.back();
+    if (c.empty()) return new Record();
+    Record* r = c.back();
     c.pop_back();
     // Reset (and trim) here, on the thread that fills the record, not where it was released
     // (usually the exporter's thread): touching it there would pull its cache lines to that core.
@@ -33,7 +35,7 @@ class span_pool {
   }
 
   /// Returns a record for reuse (it is reset when acquired again).
-  static void release(span_data* r) noexcept {
+  static void release(Record* r) noexcept {
     if (!r) return;
     auto& c = cache().items;
     try {
@@ -48,10 +50,10 @@ class span_pool {
  private:
   struct global_list {
     std::mutex mu;
-    std::vector<span_data*> free;
+    std::vector<Record*> free;
   };
   struct thread_cache {
-    std::vector<span_data*> items;
+    std::vector<Record*> items;
     thread_cache() { items.reserve(cache_max + 1); }
     ~thread_cache() {
       auto& g = global();
@@ -71,14 +73,14 @@ class span_pool {
     thread_local thread_cache c;
     return c;
   }
-  LLMTRACE_NOINLINE static void refill(std::vector<span_data*>& c) {
+  LLMTRACE_NOINLINE static void refill(std::vector<Record*>& c) {
     auto& g = global();
     std::lock_guard<std::mutex> lk(g.mu);
     const std::size_t n = g.free.size() < chunk ? g.free.size() : chunk;
     c.insert(c.end(), g.free.end() - static_cast<std::ptrdiff_t>(n), g.free.end());
     g.free.resize(g.free.size() - n);
   }
-  LLMTRACE_NOINLINE static void spill(std::vector<span_data*>& c) noexcept {
+  LLMTRACE_NOINLINE static void spill(std::vector<Record*>& c) noexcept {
     auto& g = global();
     try {
       std::lock_guard<std::mutex> lk(g.mu);
@@ -93,6 +95,14 @@ class span_pool {
       }
     }
   }
+};
+
+using span_pool = record_pool<span_data>;
+
+/// Returns a record to its pool (the deleter of the SDK's owning record pointers).
+template <typename Record>
+struct pool_deleter {
+  void operator()(Record* r) const noexcept { record_pool<Record>::release(r); }
 };
 
 }  // namespace detail
