@@ -1,4 +1,4 @@
-// llmtrace/any_value.hpp: an owned, structured OTLP AnyValue (scalars, bytes, arrays of any values,
+// llmtrace/any_value.hpp: an owned, structured OTLP AnyValue (scalars, arrays of any values,
 // key/value lists) for log bodies and structured log/event attributes. Spans keep the flat
 // attribute_value model (attributes.hpp), so their hot path pays nothing for this.
 // Thread-safety: a plain value type; distinct objects may be used from different threads.
@@ -18,13 +18,13 @@
 
 LLMTRACE_BEGIN_NAMESPACE
 
-/// A structured value: empty, bool, int64, double, string, bytes, an array of values or a key/value
-/// list (OTLP's AnyValue). Build arrays with any_value::array() and maps with any_value::kvlist(),
+/// A structured value: empty, bool, int64, double, string, an array of values or a key/value list
+/// (OTLP's AnyValue, without bytesValue). Build arrays with any_value::array() and maps with any_value::kvlist(),
 /// then push_back() / set(). Copying copies the whole tree; assigning into a value keeps its
 /// capacity (a recycled log record's body allocates nothing once it has grown).
 class any_value {
  public:
-  enum class kind : std::uint8_t { empty, boolean, int64, float64, string, bytes, array, kvlist };
+  enum class kind : std::uint8_t { empty, boolean, int64, float64, string, array, kvlist };
 
   any_value() noexcept = default;
   any_value(bool v) noexcept : kind_(kind::boolean) { u_.b = v; }
@@ -68,14 +68,6 @@ class any_value {
     for (const auto& e : entries) v.set(e.first, e.second);
     return v;
   }
-  /// Raw bytes (OTLP bytesValue; base64 in OTLP/JSON).
-  static any_value bytes(std::string_view data) {
-    any_value v;
-    v.kind_ = kind::bytes;
-    v.str_.assign(data.data(), data.size());
-    return v;
-  }
-
   kind type() const noexcept { return kind_; }
   bool empty() const noexcept { return kind_ == kind::empty; }
   bool as_bool() const noexcept { return kind_ == kind::boolean && u_.b; }
@@ -85,9 +77,9 @@ class any_value {
     if (kind_ == kind::int64) return static_cast<double>(u_.i);
     return 0.0;
   }
-  /// The text of a string value or the data of a bytes value (empty otherwise).
+  /// The text of a string value (empty otherwise).
   std::string_view as_string() const noexcept {
-    return kind_ == kind::string || kind_ == kind::bytes ? std::string_view(str_) : std::string_view();
+    return kind_ == kind::string ? std::string_view(str_) : std::string_view();
   }
 
   /// Elements of an array or entries of a kvlist (0 otherwise).
@@ -189,7 +181,6 @@ class any_value {
       case kind::float64:
         return a.u_.d == b.u_.d;
       case kind::string:
-      case kind::bytes:
         return a.str_ == b.str_;
       default:
         return a.keys_ == b.keys_ && a.items_ == b.items_;

@@ -1,19 +1,22 @@
-// llmtrace/llmtrace.hpp: everything an application needs: the core (trace.hpp), the HTTP transport,
+// llmtrace/llmtrace.hpp: everything an application needs: the core (trace.hpp), logs (logs.hpp), the HTTP transport,
 // exporters and one-line setup, the Ollama client and the RAG pipeline. Instrument hot code with
 // <llmtrace/trace.hpp> alone.
 #pragma once
 
 #include <llmtrace/exporters/console.hpp>
 #include <llmtrace/exporters/file.hpp>
+#include <llmtrace/exporters/logs.hpp>
 #include <llmtrace/exporters/multi.hpp>
 #include <llmtrace/exporters/otlp_http.hpp>
 #include <llmtrace/http/curl_transport.hpp>
 #include <llmtrace/http/record_replay.hpp>
 #include <llmtrace/http/transport.hpp>
 #include <llmtrace/init.hpp>
+#include <llmtrace/logs.hpp>
 #include <llmtrace/ollama/client.hpp>
 #include <llmtrace/ollama/progress.hpp>
 #include <llmtrace/otlp/json.hpp>
+#include <llmtrace/otlp/logs.hpp>
 #include <llmtrace/otlp/protobuf.hpp>
 #include <llmtrace/rag/chunker.hpp>
 #include <llmtrace/rag/pipeline.hpp>

@@ -101,8 +101,9 @@ inline std::string read_all(const std::string& path) {
 
 }  // namespace js_detail
 
-// Decodes an ExportTraceServiceRequest with the official JS decoders; returns the canonical JSON.
-inline nlohmann::json js_decode(std::string_view payload, otlp_encoding encoding) {
+// Decodes an ExportTraceServiceRequest (signal "traces") or ExportLogsServiceRequest ("logs", canonical
+// form: canonicalLogsRequest in decode.mjs) with the official JS decoders; returns the canonical JSON.
+inline nlohmann::json js_decode(std::string_view payload, otlp_encoding encoding, std::string_view signal = "traces") {
   if (!node_available()) {
     throw js_decoder_unavailable(
         "js_decode: node is missing (install Node.js >= 18.19 to run the OTLP/JS cross-check)");
@@ -110,8 +111,8 @@ inline nlohmann::json js_decode(std::string_view payload, otlp_encoding encoding
   const js_detail::temp_file input(payload);
   const js_detail::temp_file errors("");
   const std::string cmd = "sh " + js_detail::shell_quote(otlp_js_dir() + "/check.sh") + " " +
-                          js_detail::shell_quote(input.path()) + " " + to_string(encoding) + " 2>" +
-                          js_detail::shell_quote(errors.path());
+                          js_detail::shell_quote(input.path()) + " " + to_string(encoding) + " " +
+                          js_detail::shell_quote(signal) + " 2>" + js_detail::shell_quote(errors.path());
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (pipe == nullptr) throw std::runtime_error("js_decode: popen failed for: " + cmd);
   std::string out;

@@ -161,6 +161,43 @@ struct console_style {
   const char* reset() const noexcept { return on ? "\x1b[0m" : ""; }
 };
 
+/// Whether output to `o`'s stream is coloured: as asked, or (automatic) on a terminal without NO_COLOR.
+inline bool console_use_color(const console_exporter_options& o) noexcept {
+  if (o.color != console_color::automatic) return o.color == console_color::always;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+#if defined(LLMTRACE_HAS_ISATTY)
+  int fd = -1;
+  if (o.stream)
+    fd = o.stream == &std::cout ? 1 : (o.stream == &std::cerr || o.stream == &std::clog) ? 2 : -1;
+  else
+    fd = ::fileno(o.file);
+  return fd >= 0 && ::isatty(fd) == 1;
+#else
+  return false;
+#endif
+}
+
+/// Writes and flushes `text` to `o`'s stream; a failure is reported once per streak (`failing`).
+inline bool console_write(const console_exporter_options& o, const std::string& text, bool& failing) noexcept {
+  if (text.empty()) return true;
+  bool ok;
+  try {
+    if (o.stream) {
+      o.stream->write(text.data(), static_cast<std::streamsize>(text.size()));
+      o.stream->flush();
+      ok = o.stream->good();
+    } else {
+      ok = std::fwrite(text.data(), 1, text.size(), o.file) == text.size() && std::fflush(o.file) == 0;
+    }
+  } catch (...) {
+    ok = false;
+  }
+  if (!ok && !failing) detail::report_error("console exporter: cannot write to its output stream");
+  failing = !ok;
+  return ok;
+}
+
 /// One span as a line (without tree connectors): name, duration, then the facts that matter for LLM
 /// work. `leaf` says whether the span has no children shown under it (then Ollama's phase timings
 /// are printed from the attributes, since no phase spans show them).
@@ -289,7 +326,7 @@ class console_exporter final : public exporter {
  public:
   explicit console_exporter(console_exporter_options options = {}) : opt_(options) {
     if (!opt_.stream && !opt_.file) opt_.file = stdout;
-    style_.on = use_color(opt_);
+    style_.on = detail::console_use_color(opt_);
   }
   ~console_exporter() override { shutdown(std::chrono::milliseconds(0)); }
   console_exporter(const console_exporter&) = delete;
@@ -356,42 +393,9 @@ class console_exporter final : public exporter {
     std::unordered_map<span_id, std::string, detail::console_id_hash> names;  // printed spans
   };
 
-  static bool use_color(const console_exporter_options& o) noexcept {
-    if (o.color != console_color::automatic) return o.color == console_color::always;
-    const char* no_color = std::getenv("NO_COLOR");
-    if (no_color && *no_color) return false;
-#if defined(LLMTRACE_HAS_ISATTY)
-    int fd = -1;
-    if (o.stream)
-      fd = o.stream == &std::cout ? 1 : (o.stream == &std::cerr || o.stream == &std::clog) ? 2 : -1;
-    else
-      fd = ::fileno(o.file);
-    return fd >= 0 && ::isatty(fd) == 1;
-#else
-    return false;
-#endif
-  }
-
   static bool is_local_root(const span_data& s) noexcept { return !s.has_parent() || s.parent_is_remote; }
 
-  bool write(const std::string& text) noexcept {
-    if (text.empty()) return true;
-    bool ok;
-    try {
-      if (opt_.stream) {
-        opt_.stream->write(text.data(), static_cast<std::streamsize>(text.size()));
-        opt_.stream->flush();
-        ok = opt_.stream->good();
-      } else {
-        ok = std::fwrite(text.data(), 1, text.size(), opt_.file) == text.size() && std::fflush(opt_.file) == 0;
-      }
-    } catch (...) {
-      ok = false;
-    }
-    if (!ok && !write_failing_) detail::report_error("console exporter: cannot write to its output stream");
-    write_failing_ = !ok;
-    return ok;
-  }
+  bool write(const std::string& text) noexcept { return detail::console_write(opt_, text, write_failing_); }
 
   bool flush_pending() noexcept {
     std::string out;

@@ -1,6 +1,7 @@
 // llmtrace/exporters/file.hpp: appends each exported batch to a file as one OTLP/JSON
 // ExportTraceServiceRequest per line (the OpenTelemetry Collector's file exporter/receiver format),
-// flushed per batch. Write failures go to the error handler, once per streak; nothing throws.
+// flushed per batch. Write failures go to the error handler, once per streak; nothing throws. The
+// writing machinery (detail::jsonl_file_exporter) is shared with the log file exporter.
 // Thread-safety: all methods are safe concurrently (one mutex; the SDK exports from one thread).
 #pragma once
 
@@ -39,27 +40,30 @@ inline file_exporter_options file_exporter_options_from_env() {
   return o;
 }
 
+namespace detail {
+
 /// Appends OTLP/JSON lines to a file. A batch is written with one write and flushed before
 /// export_batch returns, so a reader (or `otelcol` with the otlpjsonfile receiver) sees whole lines.
 /// A failed open or write (missing directory, permissions, disk full) drops the batch, returns
 /// failure and is reported through the error handler once until a write succeeds again; the file is
 /// reopened on the next batch. A line torn by an earlier failure is ended before new lines are added.
-class file_exporter final : public exporter {
+/// `Base` is the exporter interface, `Batch` its batch type, `Encoding::append(std::string&, const
+/// Batch&)` writes one request and `Encoding::noun` names the records in messages.
+template <typename Base, typename Batch, typename Encoding>
+class jsonl_file_exporter : public Base {
  public:
-  explicit file_exporter(file_exporter_options options = {}) : path_(std::move(options.path)) {
-    if (path_.empty()) path_ = file_exporter_options_from_env().path;
-  }
-  ~file_exporter() override { close(); }
-  file_exporter(const file_exporter&) = delete;
-  file_exporter& operator=(const file_exporter&) = delete;
+  explicit jsonl_file_exporter(std::string path) : path_(std::move(path)) {}
+  ~jsonl_file_exporter() override { close(); }
+  jsonl_file_exporter(const jsonl_file_exporter&) = delete;
+  jsonl_file_exporter& operator=(const jsonl_file_exporter&) = delete;
 
-  export_result export_batch(const span_batch& spans) noexcept override {
+  export_result export_batch(const Batch& spans) noexcept override {
     std::lock_guard<std::mutex> lk(mu_);
     if (shut_down_) return export_result::failure;
     if (spans.empty()) return export_result::success;
     try {
       line_.clear();
-      otlp::append_json(line_, spans);
+      Encoding::append(line_, spans);
       line_.push_back('\n');
     } catch (...) {
       fail("cannot encode a batch for", ENOMEM);
@@ -126,7 +130,7 @@ class file_exporter final : public exporter {
     failing_ = true;
     try {
       detail::report_error(std::string("file exporter: ") + what + " " + path_ + ": " + std::strerror(err ? err : EIO) +
-                           "; spans are dropped (not reported again until a write succeeds)");
+                           "; " + Encoding::noun + " are dropped (not reported again until a write succeeds)");
     } catch (...) {
     }
   }
@@ -137,6 +141,22 @@ class file_exporter final : public exporter {
   std::string line_;
   bool failing_ = false;
   bool shut_down_ = false;
+};
+
+struct otlp_json_traces_encoding {
+  static constexpr const char* noun = "spans";
+  static void append(std::string& out, const span_batch& spans) { otlp::append_json(out, spans); }
+};
+
+}  // namespace detail
+
+/// Appends one OTLP/JSON ExportTraceServiceRequest per batch as a line to a file (see
+/// detail::jsonl_file_exporter for the failure behaviour).
+class file_exporter final
+    : public detail::jsonl_file_exporter<exporter, span_batch, detail::otlp_json_traces_encoding> {
+ public:
+  explicit file_exporter(file_exporter_options options = {})
+      : jsonl_file_exporter(options.path.empty() ? file_exporter_options_from_env().path : std::move(options.path)) {}
 };
 
 LLMTRACE_END_NAMESPACE

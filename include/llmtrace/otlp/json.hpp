@@ -120,13 +120,22 @@ class otlp_json_writer {
     for (const attribute a : attrs) {
       if (!first) put(',');
       first = false;
-      raw("{\"key\":");
-      append_string(a.key);
-      raw(",\"value\":");
-      append_value(a.value);
-      put('}');
+      append_key_value(a.key, a.value);
     }
     put(']');
+  }
+
+  /// `{"key":"k","value":{...}}`; `Value` is an attribute_value, or anything append_value_of accepts.
+  template <typename Value, typename AppendValue>
+  void append_key_value(std::string_view key, const Value& v, AppendValue append) {
+    raw("{\"key\":");
+    append_string(key);
+    raw(",\"value\":");
+    append(*this, v);
+    put('}');
+  }
+  void append_key_value(std::string_view key, const attribute_value& v) {
+    append_key_value(key, v, [](otlp_json_writer& w, const attribute_value& x) { w.append_value(x); });
   }
 
   /// `,"attributes":[...],"droppedAttributesCount":N`, each part only when non-empty/non-zero; the
@@ -456,9 +465,10 @@ inline void otlp_json_scope(otlp_json_writer& w, const instrumentation_scope* sc
   w.put('}');
 }
 
-/// Orders the batch by resource, then scope (each in order of first appearance), so that each
-/// ResourceSpans and ScopeSpans is written once. Returns the span indices in that order and, through
-/// `group_end`, where each (resource, scope) group ends.
+/// Orders the batch (of spans or log records) by resource, then scope (each in order of first
+/// appearance), so that each ResourceSpans/ResourceLogs and ScopeSpans/ScopeLogs is written once.
+/// Returns the record indices in that order and, through `group_end`, where each (resource, scope)
+/// group ends.
 struct otlp_grouping {
   struct group {
     const resource* res;
@@ -470,13 +480,14 @@ struct otlp_grouping {
   std::vector<group> groups;         // in output order after build()
   std::vector<std::uint32_t> order;  // span indices, grouped
 
-  void build(const span_batch& batch) {
+  template <typename Batch>
+  void build(const Batch& batch) {
     const std::size_t n = batch.size();
     std::vector<std::uint32_t> group_of(n);
     std::vector<const resource*> resources;
     std::size_t last = 0;
     for (std::size_t i = 0; i < n; ++i) {
-      const span_data& s = batch[i];
+      const auto& s = batch[i];
       std::size_t g = last;
       if (groups.empty() || groups[g].res != s.resource || groups[g].scope != s.scope) {
         for (g = 0; g < groups.size(); ++g)
@@ -512,20 +523,17 @@ struct otlp_grouping {
   }
 };
 
-}  // namespace detail
-
-namespace otlp {
-
-/// Appends the OTLP/JSON ExportTraceServiceRequest for `batch` to `out` (no trailing newline):
-/// spans grouped by resource, then instrumentation scope; ids as lowercase hex; enums as integers;
-/// 64-bit integers as decimal strings; fields at their default value (empty parentSpanId,
-/// traceState, zero dropped counts, empty attribute lists) omitted. Strings are escaped and any
-/// invalid UTF-8 is replaced by U+FFFD. Throws only std::bad_alloc.
-inline void append_json(std::string& out, const span_batch& batch) {
-  detail::otlp_json_writer w(out, 64 + batch.size() * 512);
-  w.raw("{\"resourceSpans\":[");
+/// Writes `{"<resource_key>":[...]}` for `batch` (spans or log records): one entry per resource, one
+/// `<scope_key>` entry per instrumentation scope, each record written by `write_record(w, record)`
+/// inside `"<records_key>":[...]`.
+template <typename Batch, typename WriteRecord>
+void otlp_json_request(otlp_json_writer& w, const Batch& batch, std::string_view resource_key,
+                       std::string_view scope_key, std::string_view records_key, WriteRecord write_record) {
+  w.raw("{\"");
+  w.raw(resource_key);
+  w.raw("\":[");
   if (!batch.empty()) {
-    detail::otlp_grouping grouping;
+    otlp_grouping grouping;
     grouping.build(batch);
     const auto& groups = grouping.groups;
     for (std::size_t g = 0; g < groups.size(); ++g) {
@@ -534,17 +542,21 @@ inline void append_json(std::string& out, const span_batch& batch) {
       if (new_resource) {
         if (g) w.put(',');
         w.put('{');
-        detail::otlp_json_resource(w, groups[g].res);
-        w.raw(",\"scopeSpans\":[");
+        otlp_json_resource(w, groups[g].res);
+        w.raw(",\"");
+        w.raw(scope_key);
+        w.raw("\":[");
       } else {
         w.put(',');
       }
       w.put('{');
-      detail::otlp_json_scope(w, groups[g].scope);
-      w.raw(",\"spans\":[");
+      otlp_json_scope(w, groups[g].scope);
+      w.raw(",\"");
+      w.raw(records_key);
+      w.raw("\":[");
       for (std::size_t k = 0; k < groups[g].count; ++k) {
         if (k) w.put(',');
-        detail::otlp_json_span(w, batch[grouping.order[groups[g].offset + k]]);
+        write_record(w, batch[grouping.order[groups[g].offset + k]]);
       }
       w.put(']');
       if (groups[g].scope && !groups[g].scope->schema_url.empty()) {
@@ -563,6 +575,21 @@ inline void append_json(std::string& out, const span_batch& batch) {
     }
   }
   w.raw("]}");
+}
+
+}  // namespace detail
+
+namespace otlp {
+
+/// Appends the OTLP/JSON ExportTraceServiceRequest for `batch` to `out` (no trailing newline):
+/// spans grouped by resource, then instrumentation scope; ids as lowercase hex; enums as integers;
+/// 64-bit integers as decimal strings; fields at their default value (empty parentSpanId,
+/// traceState, zero dropped counts, empty attribute lists) omitted. Strings are escaped and any
+/// invalid UTF-8 is replaced by U+FFFD. Throws only std::bad_alloc.
+inline void append_json(std::string& out, const span_batch& batch) {
+  detail::otlp_json_writer w(out, 64 + batch.size() * 512);
+  detail::otlp_json_request(w, batch, "resourceSpans", "scopeSpans", "spans",
+                            [](detail::otlp_json_writer& jw, const span_data& s) { detail::otlp_json_span(jw, s); });
   w.finish();
 }
 
