@@ -8,6 +8,7 @@
 #include <llmtrace/exporters/logs.hpp>
 #include <llmtrace/exporters/multi.hpp>
 #include <llmtrace/exporters/otlp_http.hpp>
+#include <llmtrace/exporters/otlp_options.hpp>
 #include <llmtrace/http/curl_transport.hpp>
 #include <llmtrace/http/record_replay.hpp>
 #include <llmtrace/http/transport.hpp>

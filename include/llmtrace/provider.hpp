@@ -88,7 +88,7 @@ class tracer_provider {
   bool force_flush(std::chrono::milliseconds timeout = std::chrono::milliseconds(30000)) noexcept {
     bool ok = true;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (auto& p : processors_) ok = p->force_flush(remaining(deadline)) && ok;
+    for (auto& p : processors_) ok = p->force_flush(detail::time_left(deadline)) && ok;
     return ok;
   }
   /// Flushes and stops every processor; spans started afterwards record nothing. Idempotent.
@@ -97,7 +97,7 @@ class tracer_provider {
     active_.store(false, std::memory_order_release);
     bool ok = true;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (auto& p : processors_) ok = p->shutdown(remaining(deadline)) && ok;
+    for (auto& p : processors_) ok = p->shutdown(detail::time_left(deadline)) && ok;
     return ok;
   }
 
@@ -154,11 +154,6 @@ class tracer_provider {
         active_(active) {
     processors_.erase(std::remove(processors_.begin(), processors_.end(), nullptr), processors_.end());
     default_scope_ = get_tracer("llmtrace", LLMTRACE_VERSION_STRING).scope();
-  }
-  static std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) noexcept {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    return left.count() > 0 ? left : std::chrono::milliseconds(0);
   }
 
   llmtrace::resource resource_;

@@ -94,7 +94,8 @@ class env_guard {
     if (names.empty())
       for (const char* s : suffixes) {
         names.push_back(std::string("OTEL_EXPORTER_OTLP_") + s);
-        names.push_back(std::string("OTEL_EXPORTER_OTLP_TRACES_") + s);
+        for (const char* signal : {"TRACES_", "METRICS_", "LOGS_"})
+          names.push_back(std::string("OTEL_EXPORTER_OTLP_") + signal + s);
       }
     for (const auto& n : names) out.push_back(n.c_str());
     return out;
@@ -612,6 +613,61 @@ TEST_CASE("environment: the base URL gets /v1/traces, the signal URL is used as 
   env.set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces.example.com:4318");
   CHECK(otlp_http_options_from_env().endpoint == "http://traces.example.com:4318");
   CHECK(errors.messages().empty());
+}
+
+TEST_CASE("environment: each signal gets its own path and its own variables") {
+  env_guard env;
+  error_capture errors;
+  CHECK(otlp_http_options_from_env(otlp_signal::metrics).endpoint == "http://localhost:4318/v1/metrics");
+  CHECK(otlp_http_options_from_env(otlp_signal::logs).endpoint == "http://localhost:4318/v1/logs");
+  env.set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/")
+      .set("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://logs.example.com/in")
+      .set("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "1500")
+      .set("OTEL_EXPORTER_OTLP_TIMEOUT", "2500")
+      .set("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/json")
+      .set("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "x-metrics=1");
+  const auto traces = otlp_http_options_from_env(otlp_signal::traces);
+  const auto metrics = otlp_http_options_from_env(otlp_signal::metrics);
+  const auto logs = otlp_http_options_from_env(otlp_signal::logs);
+  CHECK(traces.endpoint == "http://collector:4318/v1/traces");
+  CHECK(metrics.endpoint == "http://collector:4318/v1/metrics");
+  CHECK(logs.endpoint == "http://logs.example.com/in");
+  CHECK(traces.timeout == ms(2500));
+  CHECK(metrics.timeout == ms(1500));
+  CHECK(logs.timeout == ms(2500));
+  CHECK(traces.protocol == otlp_protocol::http_protobuf);
+  CHECK(logs.protocol == otlp_protocol::http_json);
+  CHECK(traces.headers.empty());
+  REQUIRE(metrics.headers.size() == 1);
+  CHECK(metrics.headers[0].name == "x-metrics");
+  env.set("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "collector");
+  CHECK(otlp_http_options_from_env(otlp_signal::metrics).endpoint == "http://localhost:4318/v1/metrics");
+  CHECK(errors.count_containing("invalid OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") == 1);
+  CHECK(errors.messages().size() == 1);
+}
+
+TEST_CASE("URLs: one splitter; redacted form for messages; http(s) check") {
+  const auto p = detail::split_url("HTTPS://user:pw@[::1]:4318/otlp/v1/traces?key=secret#frag");
+  CHECK(p.has_authority);
+  CHECK(p.scheme == "HTTPS");
+  CHECK(p.userinfo == "user:pw");
+  CHECK(p.host_port == "[::1]:4318");
+  CHECK(p.host == "::1");
+  CHECK(p.port == "4318");
+  CHECK(p.target == "/otlp/v1/traces?key=secret");
+  CHECK(p.path == "/otlp/v1/traces");
+  CHECK(p.query == "key=secret");
+  CHECK(detail::split_url("http://h?q").target == "?q");
+  CHECK(detail::split_url("/api/tags").path == "/api/tags");
+  CHECK_FALSE(detail::split_url("/api/tags").has_authority);
+  CHECK(detail::redact_url("https://user:pw@collector:4318/v1/traces?api_key=s#x") ==
+        "https://collector:4318/v1/traces");
+  CHECK(detail::redact_url("collector:4318") == "<not an http(s) URL>");
+  CHECK(detail::is_http_url("HTTP://collector"));
+  CHECK(detail::is_http_url("https://collector:4318/v1/traces"));
+  CHECK_FALSE(detail::is_http_url("ftp://collector"));
+  CHECK_FALSE(detail::is_http_url("http://"));
+  CHECK_FALSE(detail::is_http_url("collector:4318"));
 }
 
 TEST_CASE("environment: protocol, headers, timeout, compression and TLS; signal-specific wins") {

@@ -1,5 +1,6 @@
 // llmtrace/detail/clock.hpp: Unix-nanosecond timestamps from one wall-clock anchor per process plus
-// the monotonic clock, so span durations never go backwards when the wall clock is adjusted.
+// the monotonic clock, so span durations never go backwards when the wall clock is adjusted; and the
+// time left before a deadline.
 // Thread-safety: the anchor is set once (function-local static); reads are lock-free.
 #pragma once
 
@@ -30,6 +31,12 @@ inline const clock_anchor& anchor() noexcept {
 
 /// Current time in nanoseconds since the Unix epoch (anchored wall clock + monotonic progress).
 inline std::int64_t unix_now_ns() noexcept { return anchor().offset_ns + steady_ns(); }
+
+/// What is left until `deadline` on the steady clock, in whole milliseconds; never negative.
+inline std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point deadline) noexcept {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return left.count() > 0 ? left : std::chrono::milliseconds(0);
+}
 
 }  // namespace detail
 LLMTRACE_END_NAMESPACE

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/clock.hpp>
 #include <llmtrace/exporter.hpp>
 
 #include <chrono>
@@ -42,7 +43,7 @@ class multi_exporter final : public exporter {
   bool force_flush(std::chrono::milliseconds timeout) noexcept override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     bool ok = true;
-    for (auto& e : exporters_) ok = e->force_flush(remaining(deadline)) && ok;
+    for (auto& e : exporters_) ok = e->force_flush(detail::time_left(deadline)) && ok;
     return ok;
   }
 
@@ -50,17 +51,11 @@ class multi_exporter final : public exporter {
   bool shutdown(std::chrono::milliseconds timeout) noexcept override {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     bool ok = true;
-    for (auto& e : exporters_) ok = e->shutdown(remaining(deadline)) && ok;
+    for (auto& e : exporters_) ok = e->shutdown(detail::time_left(deadline)) && ok;
     return ok;
   }
 
  private:
-  static std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) noexcept {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    return left.count() > 0 ? left : std::chrono::milliseconds(0);
-  }
-
   std::vector<std::unique_ptr<exporter>> exporters_;
 };
 

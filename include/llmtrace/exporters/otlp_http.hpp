@@ -1,15 +1,19 @@
 // llmtrace/exporters/otlp_http.hpp: the OTLP/HTTP trace exporter (http/protobuf or http/json, optional
 // gzip) with retries, Retry-After, partial-success reporting, rate-limited failure summaries and
-// counters; plus its configuration from the OTEL_EXPORTER_OTLP_* environment variables.
+// counters. Adds libcurl (the default transport), nlohmann_json and zlib (with LLMTRACE_HAS_ZLIB);
+// its options and their OTEL_EXPORTER_OTLP_* reading are in otlp_options.hpp (standard headers only).
 // Thread-safety: export_batch is called by one thread at a time (the batch worker); stats(),
 // force_flush() and shutdown() may be called from any thread, also while an export is running.
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/civil_date.hpp>
+#include <llmtrace/detail/clock.hpp>
 #include <llmtrace/detail/env.hpp>
 #include <llmtrace/detail/random.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/exporter.hpp>
+#include <llmtrace/exporters/otlp_options.hpp>
 #include <llmtrace/http/curl_transport.hpp>
 #include <llmtrace/http/transport.hpp>
 #include <llmtrace/otlp/json.hpp>
@@ -38,37 +42,6 @@
 
 LLMTRACE_BEGIN_NAMESPACE
 
-/// The body encoding (OTEL_EXPORTER_OTLP_PROTOCOL): binary protobuf or OTLP/JSON.
-enum class otlp_protocol : unsigned char { http_protobuf, http_json };
-
-/// Request body compression (OTEL_EXPORTER_OTLP_COMPRESSION).
-enum class otlp_compression : unsigned char { none, gzip };
-
-/// How failed exports are retried: only on 429, 502, 503, 504 and connection failures, with
-/// exponential backoff and jitter (or the server's Retry-After), never past the export timeout.
-struct otlp_retry_options {
-  std::uint32_t max_attempts = 5;                   ///< attempts per batch, the first included (1: never retry)
-  std::chrono::milliseconds initial_backoff{1000};  ///< wait before the first retry (before jitter)
-  std::chrono::milliseconds max_backoff{5000};      ///< cap on one wait (Retry-After is honoured above it)
-  double backoff_multiplier = 1.5;                  ///< growth of the wait from one retry to the next
-};
-
-/// Everything an otlp_http_exporter is built from. otlp_http_options_from_env() fills it from the
-/// OTEL_EXPORTER_OTLP_* variables; the defaults are the specification's.
-struct otlp_http_options {
-  /// The full URL spans are POSTed to (with OTEL_EXPORTER_OTLP_ENDPOINT, the base URL + "/v1/traces").
-  std::string endpoint = "http://localhost:4318/v1/traces";
-  otlp_protocol protocol = otlp_protocol::http_protobuf;
-  /// Extra request headers (API keys, tenant ids). Their values are never written to any message.
-  std::vector<http::header> headers;
-  /// Limit for one export, retries and waits included.
-  std::chrono::milliseconds timeout{10000};
-  otlp_compression compression = otlp_compression::none;
-  /// CA bundle and client certificate for https endpoints.
-  http::tls_options tls;
-  otlp_retry_options retry;
-};
-
 /// Counters of an otlp_http_exporter (monotonic since construction).
 struct otlp_http_stats {
   std::uint64_t exported_spans = 0;  ///< spans the collector accepted
@@ -79,85 +52,6 @@ struct otlp_http_stats {
 };
 
 namespace detail {
-
-inline constexpr std::string_view otlp_traces_path = "/v1/traces";
-
-/// `base` (OTEL_EXPORTER_OTLP_ENDPOINT) with the traces path appended.
-inline std::string otlp_traces_url(std::string_view base) {
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  return std::string(base) + std::string(otlp_traces_path);
-}
-
-/// Offsets in an absolute http(s) URL: where the authority starts and ends.
-struct otlp_url_parts {
-  std::size_t authority = std::string_view::npos;  ///< after "scheme://"
-  std::size_t path = std::string_view::npos;       ///< first '/', '?' or '#' after the authority (or size)
-};
-inline otlp_url_parts otlp_split_url(std::string_view url) noexcept {
-  otlp_url_parts p;
-  const auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return p;
-  p.authority = scheme + 3;
-  const auto end = url.find_first_of("/?#", p.authority);
-  p.path = end == std::string_view::npos ? url.size() : end;
-  return p;
-}
-
-/// An absolute http(s) URL with a host (`http:///` and `http://:4318` are not) and, when a port is
-/// given, a decimal one from 1 to 65535.
-inline bool otlp_is_http_url(std::string_view url) noexcept {
-  const auto lower_starts = [&](std::string_view prefix) {
-    return url.size() > prefix.size() && iequals(url.substr(0, prefix.size()), prefix);
-  };
-  if (!lower_starts("http://") && !lower_starts("https://")) return false;
-  const auto p = otlp_split_url(url);
-  std::string_view authority = url.substr(p.authority, p.path - p.authority);
-  const auto at = authority.rfind('@');
-  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {  // [IPv6]:port
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos || close == 1) return false;
-    port = authority.substr(close + 1);
-    if (!port.empty() && port.front() != ':') return false;
-  } else {
-    const auto colon = authority.find(':');
-    if (colon == 0 || authority.empty()) return false;
-    if (colon != std::string_view::npos) port = authority.substr(colon);
-  }
-  if (port.empty()) return true;
-  port.remove_prefix(1);  // ':'
-  if (port.empty() || port.size() > 5) return false;
-  unsigned n = 0;
-  for (char c : port) {
-    if (c < '0' || c > '9') return false;
-    n = n * 10 + static_cast<unsigned>(c - '0');
-  }
-  return n >= 1 && n <= 65535;
-}
-
-/// A URL safe to put in a message: no user:password@, query or fragment.
-inline std::string otlp_redact_url(std::string_view url) {
-  const auto p = otlp_split_url(url);
-  if (p.authority == std::string_view::npos) return "<not an http(s) URL>";
-  std::string_view authority = url.substr(p.authority, p.path - p.authority);
-  const auto at = authority.rfind('@');
-  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
-  std::string_view rest = url.substr(p.path);
-  rest = rest.substr(0, rest.find_first_of("?#"));
-  return std::string(url.substr(0, p.authority)) + std::string(authority) + std::string(rest);
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).
-inline std::int64_t otlp_days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned mp = m > 2 ? m - 3 : m + 9;
-  const unsigned doy = (153 * mp + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
 
 /// Parses an HTTP-date (IMF-fixdate, RFC 850 or asctime form) into seconds since the Unix epoch.
 inline std::optional<std::int64_t> otlp_parse_http_date(std::string_view s) noexcept {
@@ -205,7 +99,7 @@ inline std::optional<std::int64_t> otlp_parse_http_date(std::string_view s) noex
   long day = numbers[0], year = numbers[1];
   if (digits_of_year == 2) year += year >= 70 ? 1900 : 2000;  // RFC 850
   if (day < 1 || day > 31 || hms[0] > 23 || hms[1] > 59 || hms[2] > 60) return std::nullopt;
-  const std::int64_t days = otlp_days_from_civil(year, month, static_cast<unsigned>(day));
+  const std::int64_t days = days_from_civil(year, month, static_cast<unsigned>(day));
   return days * 86400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
 }
 
@@ -253,95 +147,6 @@ inline void otlp_scrub(std::string& s, std::string_view secret) {
 
 }  // namespace detail
 
-/// Reads OTEL_EXPORTER_OTLP_TRACES_* and OTEL_EXPORTER_OTLP_* (the signal-specific variable wins):
-/// ENDPOINT (a base URL: "/v1/traces" is appended; the TRACES_ENDPOINT URL is used as is), PROTOCOL
-/// (http/protobuf, http/json; grpc is not supported yet: reported, and http/protobuf to port 4318
-/// is used), HEADERS (percent-decoded key=value list), TIMEOUT (ms), COMPRESSION (gzip, none),
-/// CERTIFICATE, CLIENT_KEY, CLIENT_CERTIFICATE. Invalid values are reported once each through the
-/// error handler and the default is used. Header values never appear in any message.
-inline otlp_http_options otlp_http_options_from_env() {
-  using detail::get_env_first;
-  otlp_http_options o;
-
-  bool grpc_requested = false;
-  std::string grpc_variable;
-  if (const auto v = get_env_first({"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"})) {
-    const std::string p = detail::to_lower(v->second);
-    if (p == "http/protobuf") {
-      o.protocol = otlp_protocol::http_protobuf;
-    } else if (p == "http/json") {
-      o.protocol = otlp_protocol::http_json;
-    } else if (p == "grpc") {
-      grpc_requested = true;
-      grpc_variable = v->first;
-    } else {
-      detail::report_invalid(v->first, v->second, "http/protobuf, http/json or grpc", "http/protobuf");
-    }
-  }
-
-  bool endpoint_is_signal_url = false;
-  if (const auto v = detail::get_env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-    if (detail::otlp_is_http_url(*v)) {
-      o.endpoint = *v;
-      endpoint_is_signal_url = true;
-    } else {
-      detail::report_error("invalid OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=" + detail::otlp_redact_url(*v) +
-                           " (expected an http:// or https:// URL); using the default " + o.endpoint);
-    }
-  } else if (const auto b = detail::get_env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
-    if (detail::otlp_is_http_url(*b)) {
-      o.endpoint = detail::otlp_traces_url(*b);
-    } else {
-      detail::report_error("invalid OTEL_EXPORTER_OTLP_ENDPOINT=" + detail::otlp_redact_url(*b) +
-                           " (expected an http:// or https:// URL); using the default " + o.endpoint);
-    }
-  }
-
-  if (grpc_requested) {
-    // A gRPC endpoint names the collector's gRPC port (4317) and has no path: point it at OTLP/HTTP.
-    o.protocol = otlp_protocol::http_protobuf;
-    const auto parts = detail::otlp_split_url(o.endpoint);  // o.endpoint passed otlp_is_http_url
-    const std::string_view authority =
-        std::string_view(o.endpoint).substr(parts.authority, parts.path - parts.authority);
-    if (authority.size() > 5 && authority.substr(authority.size() - 5) == ":4317")
-      o.endpoint.replace(parts.path - 4, 4, "4318");
-    const auto path = detail::otlp_split_url(o.endpoint).path;
-    if (endpoint_is_signal_url && (path == o.endpoint.size() || o.endpoint.compare(path, std::string::npos, "/") == 0))
-      o.endpoint = detail::otlp_traces_url(o.endpoint);
-    detail::report_error(grpc_variable +
-                         "=grpc: the OTLP/gRPC exporter is not supported yet by llmtrace; exporting with "
-                         "http/protobuf to " +
-                         detail::otlp_redact_url(o.endpoint) +
-                         " instead (OTLP/HTTP, the collector's port 4318). Set the protocol to http/protobuf "
-                         "to silence this message.");
-  }
-
-  if (const auto v = get_env_first({"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"}))
-    for (auto& kv : detail::parse_key_values(v->first, v->second))
-      o.headers.push_back(http::header{std::move(kv.first), std::move(kv.second)});
-
-  if (const auto v = get_env_first({"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"}))
-    o.timeout = std::chrono::milliseconds(detail::parse_int(v->first, v->second, 10000, 1, 3600000));
-
-  if (const auto v = get_env_first({"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"})) {
-    if (detail::iequals(v->second, "gzip"))
-      o.compression = otlp_compression::gzip;
-    else if (detail::iequals(v->second, "none"))
-      o.compression = otlp_compression::none;
-    else
-      detail::report_invalid(v->first, v->second, "gzip or none", "none");
-  }
-
-  if (const auto v = get_env_first({"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE"}))
-    o.tls.ca_file = v->second;
-  if (const auto v =
-          get_env_first({"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"}))
-    o.tls.client_cert_file = v->second;
-  if (const auto v = get_env_first({"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY"}))
-    o.tls.client_key_file = v->second;
-  return o;
-}
-
 /// Sends batches of spans to an OpenTelemetry collector over OTLP/HTTP. Export failures are counted
 /// (stats()) and reported through the error handler at most once per minute while they last, with
 /// header values (API keys) scrubbed from every message.
@@ -354,8 +159,8 @@ class otlp_http_exporter final : public exporter {
     if (opt_.retry.max_attempts == 0) opt_.retry.max_attempts = 1;
     if (opt_.retry.backoff_multiplier < 1.0) opt_.retry.backoff_multiplier = 1.0;
     for (const auto& h : opt_.headers) remember_secret(h.value);
-    url_for_messages_ = detail::otlp_redact_url(opt_.endpoint);
-    if (!detail::otlp_is_http_url(opt_.endpoint))
+    url_for_messages_ = detail::redact_url(opt_.endpoint);
+    if (!detail::is_http_url(opt_.endpoint))
       report("OTLP exporter: the endpoint " + url_for_messages_ + " is not an http:// or https:// URL");
     if (opt_.compression == otlp_compression::gzip) {
 #if defined(LLMTRACE_HAS_ZLIB)
@@ -492,8 +297,8 @@ class otlp_http_exporter final : public exporter {
       return give_up(n, "could not encode the batch (out of memory)");
     }
     for (std::uint32_t attempt = 1;; ++attempt) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
-      if (left.count() <= 0) return give_up(n, "the export timeout of " + ms_text(opt_.timeout) + " passed");
+      const auto left = detail::time_left(deadline);
+      if (left.count() == 0) return give_up(n, "the export timeout of " + ms_text(opt_.timeout) + " passed");
       req_.timeout = left;
       req_.connect_timeout = left;
       const http::response resp = transport_->send(req_);

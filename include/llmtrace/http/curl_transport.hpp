@@ -5,6 +5,7 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/url.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/http/transport.hpp>
 
@@ -47,18 +48,11 @@ inline bool curl_global_ready() noexcept {
   return ok;
 }
 
-/// The host part of an http(s) URL, without brackets or port ("" when it cannot be found).
+/// The host part of an http(s) URL (or of a bare `host[:port][/path]`), without brackets or port.
 inline std::string_view url_host(std::string_view url) noexcept {
-  const auto scheme = url.find("://");
-  if (scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
-  url = url.substr(0, url.find_first_of("/?#"));
-  const auto at = url.rfind('@');
-  if (at != std::string_view::npos) url.remove_prefix(at + 1);
-  if (!url.empty() && url.front() == '[') {
-    const auto close = url.find(']');
-    return close == std::string_view::npos ? std::string_view() : url.substr(1, close - 1);
-  }
-  return url.substr(0, url.find(':'));
+  url_parts p = split_url(url);
+  if (!p.has_authority) split_authority(url.substr(0, url.find_first_of("/?#")), p);
+  return p.host;
 }
 
 inline bool is_loopback_host(std::string_view host) noexcept {

@@ -49,6 +49,7 @@
 
 #include <llmtrace/config.hpp>
 #include <llmtrace/detail/json_parse.hpp>
+#include <llmtrace/detail/url.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/http/transport.hpp>
 
@@ -84,17 +85,9 @@ namespace replay {
 
 /// The path (and query) of a URL: "http://h:1/api/chat?x" -> "/api/chat?x"; "" -> "/".
 inline std::string url_path(std::string_view url) {
-  const auto scheme = url.find("://");
-  std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-  if (scheme != std::string_view::npos) {
-    const auto slash = rest.find_first_of("/?");
-    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-  }
-  const auto hash = rest.find('#');
-  if (hash != std::string_view::npos) rest = rest.substr(0, hash);
-  if (rest.empty()) return "/";
-  if (rest.front() == '?') return "/" + std::string(rest);
-  return std::string(rest);
+  const std::string_view target = llmtrace::detail::split_url(url).target;
+  if (target.empty() || target.front() == '?') return "/" + std::string(target);
+  return std::string(target);
 }
 
 /// The newest file format version this code writes and reads.
