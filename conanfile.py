@@ -2,6 +2,7 @@
 
     conan create .                      # package + build and run test_package/
     conan create . -o "llmtrace/*:with_zlib=False"
+    conan create . -o "llmtrace/*:with_spdlog=True"   # <llmtrace/spdlog_sink.hpp>
 
 The version is read from `project(llmtrace VERSION x.y.z)` in CMakeLists.txt, the one place it
 lives. The headers are installed by CMake (`cmake --install`), so the packaged include tree carries
@@ -41,8 +42,8 @@ class LlmtraceConan(ConanFile):
     topics = ("opentelemetry", "tracing", "llm", "ollama", "otlp", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_zlib": [True, False]}
-    default_options = {"with_zlib": True}
+    options = {"with_zlib": [True, False], "with_spdlog": [True, False]}
+    default_options = {"with_zlib": True, "with_spdlog": False}
     no_copy_source = True
     exports_sources = "include/*", "cmake/*", "CMakeLists.txt", "LICENSE"
 
@@ -61,6 +62,8 @@ class LlmtraceConan(ConanFile):
         self.requires("libcurl/[>=7.80 <9]", transitive_headers=True)
         if self.options.with_zlib:
             self.requires("zlib/[>=1.2.11 <2]", transitive_headers=True)
+        if self.options.with_spdlog:  # <llmtrace/spdlog_sink.hpp>
+            self.requires("spdlog/[>=1.9 <2]", transitive_headers=True)
 
     def package_id(self):
         # The same headers for every configuration and option (options only change package_info).
@@ -78,6 +81,7 @@ class LlmtraceConan(ConanFile):
         tc.cache_variables["LLMTRACE_INSTALL"] = True
         tc.cache_variables["LLMTRACE_WITH_CURL"] = True
         tc.cache_variables["LLMTRACE_WITH_ZLIB"] = bool(self.options.with_zlib)
+        tc.cache_variables["LLMTRACE_WITH_SPDLOG"] = bool(self.options.with_spdlog)
         tc.generate()
         CMakeDeps(self).generate()
 
@@ -106,5 +110,8 @@ class LlmtraceConan(ConanFile):
         if self.options.with_zlib:
             self.cpp_info.defines.append("LLMTRACE_HAS_ZLIB=1")
             self.cpp_info.requires.append("zlib::zlib")
+        if self.options.with_spdlog:
+            self.cpp_info.defines.append("LLMTRACE_HAS_SPDLOG=1")
+            self.cpp_info.requires.append("spdlog::spdlog")
         if self.settings.os in ["Linux", "FreeBSD"]:
             self.cpp_info.system_libs = ["pthread"]

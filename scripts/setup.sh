@@ -3,7 +3,7 @@
 # Runs apt-get only for packages that are missing; uses sudo when not root.
 set -euo pipefail
 
-packages=(cmake g++ make pkg-config nlohmann-json3-dev libcurl4-openssl-dev zlib1g-dev
+packages=(cmake g++ make pkg-config nlohmann-json3-dev libcurl4-openssl-dev zlib1g-dev libspdlog-dev
           doctest-dev libbenchmark-dev libcpp-httplib-dev nodejs npm)
 missing=()
 for p in "${packages[@]}"; do

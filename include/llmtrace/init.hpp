@@ -1,6 +1,7 @@
-// llmtrace/init.hpp: the one-line setup. `auto guard = llmtrace::init();` builds a tracer provider from
-// the OTEL_* environment (exporters, sampler, limits, batching, resource), installs it as the global
-// provider, and the guard flushes and shuts it down, within a bounded time, when it goes out of scope.
+// llmtrace/init.hpp: the one-line setup. `auto guard = llmtrace::init();` builds a tracer provider and
+// a logger provider (same resource) from the OTEL_* environment (exporters, sampler, limits, batching,
+// resource), installs them as the global providers, and the guard flushes and shuts them down, within
+// a bounded time, when it goes out of scope.
 // Thread-safety: call init() once at start-up; the guard may be moved to and destroyed on any thread.
 #pragma once
 
@@ -12,7 +13,9 @@
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/exporters/console.hpp>
 #include <llmtrace/exporters/file.hpp>
+#include <llmtrace/exporters/logs.hpp>
 #include <llmtrace/exporters/multi.hpp>
+#include <llmtrace/logs.hpp>
 #include <llmtrace/processor.hpp>
 #include <llmtrace/provider.hpp>
 #include <llmtrace/resource.hpp>
@@ -20,6 +23,7 @@
 
 #if LLMTRACE_ENABLED
 #include <llmtrace/exporters/otlp_http.hpp>
+#include <llmtrace/exporters/otlp_http_logs.hpp>
 #endif
 
 #include <algorithm>
@@ -59,6 +63,20 @@ struct init_options {
   file_exporter_options file;
   /// Settings of the "console" exporter (default: stdout, colour on terminals).
   console_exporter_options console;
+  /// Log exporter names used instead of OTEL_LOGS_EXPORTER ("otlp", "console", "file", "none"). An
+  /// empty list installs only `log_exporters` and `log_processors` (no logger provider when both are
+  /// empty too: logging is then a no-op).
+  std::optional<std::vector<std::string>> log_exporter_names;
+  /// Log exporters of your own, fed by the same batch log processor as the OTLP and file ones.
+  std::vector<std::unique_ptr<log_exporter>> log_exporters;
+  /// Log processors of your own, called after llmtrace's.
+  std::vector<std::unique_ptr<log_processor>> log_processors;
+  /// Replaces the OTEL_BLRP_* variables.
+  std::optional<batch_options> log_batch;
+  /// Replaces OTEL_LOGRECORD_ATTRIBUTE_* (and OTEL_ATTRIBUTE_*) limits for log records.
+  std::optional<llmtrace::log_limits> log_limits;
+  /// The "file" log exporter's path (default: LLMTRACE_LOGS_FILE, then llmtrace-logs.jsonl).
+  std::string logs_file;
   /// Deterministic time and ids (golden tests); null means the SDK's defaults.
   clock_function clock = nullptr;
   trace_id_function new_trace_id = nullptr;
@@ -73,17 +91,28 @@ class [[nodiscard]] sdk_guard {
   /// A guard that installed nothing (OTEL_SDK_DISABLED, LLMTRACE_DISABLE).
   sdk_guard() noexcept = default;
   sdk_guard(std::shared_ptr<tracer_provider> provider, std::chrono::milliseconds shutdown_timeout,
-            std::vector<std::string> exporter_names) noexcept
-      : provider_(std::move(provider)), timeout_(shutdown_timeout), names_(std::move(exporter_names)) {}
+            std::vector<std::string> exporter_names, std::shared_ptr<llmtrace::logger_provider> logs = nullptr,
+            std::vector<std::string> log_exporter_names = {}) noexcept
+      : provider_(std::move(provider)),
+        logs_(std::move(logs)),
+        timeout_(shutdown_timeout),
+        names_(std::move(exporter_names)),
+        log_names_(std::move(log_exporter_names)) {}
   ~sdk_guard() { shutdown(); }
   sdk_guard(sdk_guard&& o) noexcept
-      : provider_(std::move(o.provider_)), timeout_(o.timeout_), names_(std::move(o.names_)) {}
+      : provider_(std::move(o.provider_)),
+        logs_(std::move(o.logs_)),
+        timeout_(o.timeout_),
+        names_(std::move(o.names_)),
+        log_names_(std::move(o.log_names_)) {}
   sdk_guard& operator=(sdk_guard&& o) noexcept {
     if (this != &o) {
       shutdown();
       provider_ = std::move(o.provider_);
+      logs_ = std::move(o.logs_);
       timeout_ = o.timeout_;
       names_ = std::move(o.names_);
+      log_names_ = std::move(o.log_names_);
     }
     return *this;
   }
@@ -104,34 +133,88 @@ class [[nodiscard]] sdk_guard {
   /// The exporters in use, in order: "console", "otlp", "file", and "custom" for init_options::exporters.
   const std::vector<std::string>& exporter_names() const noexcept { return names_; }
 
+  /// The installed logger provider; the no-op one when none was installed (no log exporter).
+  llmtrace::logger_provider& logger_provider() const noexcept {
+    return logs_ ? *logs_ : *detail::global_logger_providers().noop;
+  }
+  /// Log record counts summed over the logger provider's processors.
+  processor_stats log_stats() const noexcept { return logs_ ? logs_->stats() : processor_stats{}; }
+  /// The log exporters in use, in order ("console", "otlp", "file", "custom").
+  const std::vector<std::string>& log_exporter_names() const noexcept { return log_names_; }
+
   /// The bound on the final flush and shutdown.
   std::chrono::milliseconds shutdown_timeout() const noexcept { return timeout_; }
 
-  /// Exports everything ended so far; false on timeout or failure.
-  bool force_flush() noexcept { return provider_ ? provider_->force_flush(timeout_) : true; }
+  /// Exports every span ended and every log record emitted so far; false on timeout or failure.
+  bool force_flush() noexcept {
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    bool ok = provider_ ? provider_->force_flush(timeout_) : true;
+    if (logs_) ok = logs_->force_flush(detail::time_left(deadline)) && ok;
+    return ok;
+  }
 
-  /// Restores the no-op global provider (if this guard's provider is still the global one), then
-  /// flushes and shuts the provider down within the shutdown timeout. Idempotent; false when the
-  /// flush did not finish in time or an exporter failed to shut down.
+  /// Restores the no-op global providers (where this guard's are still the global ones), then
+  /// flushes and shuts the tracer and logger providers down, both within the shutdown timeout.
+  /// Idempotent; false when a flush did not finish in time or an exporter failed to shut down.
   bool shutdown() noexcept {
-    if (!provider_) return true;
-    try {
-      if (&global_provider() == provider_.get()) set_global_provider(nullptr);
-    } catch (...) {
+    bool ok = true;
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    if (provider_) {
+      try {
+        if (&global_provider() == provider_.get()) set_global_provider(nullptr);
+      } catch (...) {
+      }
+      ok = provider_->shutdown(timeout_);
     }
-    return provider_->shutdown(timeout_);
+    if (logs_) {
+      try {
+        if (&global_logger_provider() == logs_.get()) set_global_logger_provider(nullptr);
+      } catch (...) {
+      }
+      ok = logs_->shutdown(detail::time_left(deadline)) && ok;
+    }
+    return ok;
   }
 
  private:
   std::shared_ptr<tracer_provider> provider_;
+  std::shared_ptr<llmtrace::logger_provider> logs_;
   std::chrono::milliseconds timeout_{30000};
   std::vector<std::string> names_;
+  std::vector<std::string> log_names_;
 };
 
-/// Builds a tracer provider from the environment and `options`, installs it as the global provider
-/// and returns the guard that shuts it down. Reads OTEL_SDK_DISABLED (true: installs nothing, the
-/// guard does nothing), OTEL_TRACES_EXPORTER (otlp [default], console, file, none; a comma-separated
-/// list; unknown names are reported once and skipped), OTEL_TRACES_SAMPLER(_ARG), the limit and
+namespace detail {
+
+/// Walks exporter names (trimmed, lower-cased; empty, "none" and repeated names skipped) and calls
+/// `make(name)`, which sets the exporter up and returns false for a name it does not know: that one is
+/// reported once (naming `variable`) and skipped. Returns the names set up, in order.
+template <typename Make>
+std::vector<std::string> use_exporter_names(const std::vector<std::string>& requested, std::string_view variable,
+                                            Make make) {
+  std::vector<std::string> names, seen;
+  for (const auto& raw : requested) {
+    std::string name = to_lower(trim(raw));
+    if (name.empty() || name == "none" || std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+    seen.push_back(name);
+    if (make(name))
+      names.push_back(std::move(name));
+    else
+      report_error(std::string(variable) + ": unknown exporter '" + name +
+                   "' ignored (llmtrace supports otlp, console, file and none)");
+  }
+  return names;
+}
+
+}  // namespace detail
+
+/// Builds a tracer provider and a logger provider (the same resource) from the environment and
+/// `options`, installs them as the global providers and returns the guard that shuts them down. Logs:
+/// OTEL_LOGS_EXPORTER (otlp [default], console, file, none; a list), OTEL_BLRP_*, the
+/// OTEL_LOGRECORD_ATTRIBUTE_* limits, OTEL_EXPORTER_OTLP_LOGS_* / OTEL_EXPORTER_OTLP_*, LLMTRACE_LOGS_FILE;
+/// with no log exporter at all, no logger provider is installed (logging stays a no-op). Reads OTEL_SDK_DISABLED (true:
+/// installs nothing, the guard does nothing), OTEL_TRACES_EXPORTER (otlp [default], console, file, none; a
+/// comma-separated list; unknown names are reported once and skipped), OTEL_TRACES_SAMPLER(_ARG), the limit and
 /// OTEL_BSP_* variables, OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES, LLMTRACE_TRACES_FILE and, for
 /// otlp, OTEL_EXPORTER_OTLP_*. Invalid values are reported once through the error handler and the
 /// defaults used. The console exporter gets its own simple processor (a trace prints as soon as its
@@ -157,26 +240,20 @@ inline sdk_guard init(init_options options = {}) {
   const batch_options batching = options.batch ? *options.batch : batch_options_from_env();
 
   std::vector<std::string> requested = options.exporter_names ? *options.exporter_names : exporter_names_from_env();
-  std::vector<std::string> names, seen;
   auto multi = std::make_unique<multi_exporter>();
   std::unique_ptr<console_exporter> console;
-  for (auto& name : requested) {
-    name = detail::to_lower(detail::trim(name));
-    if (name.empty() || name == "none" || std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
-    seen.push_back(name);
-    if (name == "console") {
-      console = std::make_unique<console_exporter>(options.console);
-    } else if (name == "file") {
-      multi->add(std::make_unique<file_exporter>(options.file));
-    } else if (name == "otlp") {
-      multi->add(std::make_unique<otlp_http_exporter>(otlp_http_options_from_env()));
-    } else {
-      detail::report_error("OTEL_TRACES_EXPORTER: unknown exporter '" + name +
-                           "' ignored (llmtrace supports otlp, console, file and none)");
-      continue;
-    }
-    names.push_back(name);
-  }
+  std::vector<std::string> names =
+      detail::use_exporter_names(requested, "OTEL_TRACES_EXPORTER", [&](const std::string& name) {
+        if (name == "console")
+          console = std::make_unique<console_exporter>(options.console);
+        else if (name == "file")
+          multi->add(std::make_unique<file_exporter>(options.file));
+        else if (name == "otlp")
+          multi->add(std::make_unique<otlp_http_exporter>(otlp_http_options_from_env()));
+        else
+          return false;
+        return true;
+      });
   for (auto& e : options.exporters)
     if (e) {
       multi->add(std::move(e));
@@ -186,10 +263,47 @@ inline sdk_guard init(init_options options = {}) {
   if (!multi->empty()) po.processors.push_back(std::make_unique<batch_processor>(std::move(multi), batching));
   for (auto& p : options.processors) po.processors.push_back(std::move(p));
 
+  // Logs: the same resource; console on its own simple processor, the rest behind one batch processor.
+  logger_provider_options lo;
+  lo.resource = po.resource;
+  lo.limits = options.log_limits ? *options.log_limits : log_limits_from_env();
+  lo.clock = options.clock;
+  const batch_options log_batching = options.log_batch ? *options.log_batch : batch_log_options_from_env();
+  std::vector<std::string> log_requested =
+      options.log_exporter_names ? *options.log_exporter_names : exporter_names_from_env("OTEL_LOGS_EXPORTER");
+  auto log_multi = std::make_unique<multi_log_exporter>();
+  std::unique_ptr<console_log_exporter> log_console;
+  std::vector<std::string> log_names =
+      detail::use_exporter_names(log_requested, "OTEL_LOGS_EXPORTER", [&](const std::string& name) {
+        if (name == "console")
+          log_console = std::make_unique<console_log_exporter>(options.console);
+        else if (name == "file")
+          log_multi->add(std::make_unique<file_log_exporter>(options.logs_file));
+        else if (name == "otlp")
+          log_multi->add(std::make_unique<otlp_http_log_exporter>(otlp_http_options_from_env(otlp_signal::logs)));
+        else
+          return false;
+        return true;
+      });
+  for (auto& e : options.log_exporters)
+    if (e) {
+      log_multi->add(std::move(e));
+      log_names.emplace_back("custom");
+    }
+  if (log_console) lo.processors.push_back(std::make_unique<simple_log_processor>(std::move(log_console)));
+  if (!log_multi->empty())
+    lo.processors.push_back(std::make_unique<batch_log_processor>(std::move(log_multi), log_batching));
+  for (auto& p : options.log_processors) lo.processors.push_back(std::move(p));
+  std::shared_ptr<logger_provider> logs;
+  if (!lo.processors.empty()) {
+    logs = std::make_shared<logger_provider>(std::move(lo));
+    set_global_logger_provider(logs);
+  }
+
   auto provider = std::make_shared<tracer_provider>(std::move(po));
   set_global_provider(provider);
   const auto timeout = options.shutdown_timeout.count() > 0 ? options.shutdown_timeout : batching.export_timeout;
-  return sdk_guard(std::move(provider), timeout, std::move(names));
+  return sdk_guard(std::move(provider), timeout, std::move(names), std::move(logs), std::move(log_names));
 #endif
 }
 

@@ -8,12 +8,14 @@
 #include <llmtrace/exporters/logs.hpp>
 #include <llmtrace/exporters/multi.hpp>
 #include <llmtrace/exporters/otlp_http.hpp>
+#include <llmtrace/exporters/otlp_http_logs.hpp>
 #include <llmtrace/exporters/otlp_options.hpp>
 #include <llmtrace/http/curl_transport.hpp>
 #include <llmtrace/http/record_replay.hpp>
 #include <llmtrace/http/transport.hpp>
 #include <llmtrace/init.hpp>
 #include <llmtrace/logs.hpp>
+#include <llmtrace/logs/genai_events.hpp>
 #include <llmtrace/ollama/client.hpp>
 #include <llmtrace/ollama/progress.hpp>
 #include <llmtrace/otlp/json.hpp>

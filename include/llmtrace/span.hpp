@@ -114,6 +114,8 @@ class [[nodiscard]] span {
 
   /// True while the span records (sampled or record-only, and not yet ended).
   bool is_recording() const noexcept { return rec_ != nullptr; }
+  /// The attributes recorded so far (nullptr when not recording); valid until the span ends.
+  const attribute_set* attributes() const noexcept { return rec_ ? &rec_->attributes : nullptr; }
   /// The ids and flags children and outgoing requests use (valid for unsampled spans too).
   const llmtrace::span_context& span_context() const noexcept { return sc_; }
   /// This span as a context to attach elsewhere (e.g. a worker thread).
@@ -307,6 +309,7 @@ class [[nodiscard]] span {
   }
   span() noexcept = default;
   bool is_recording() const noexcept { return false; }
+  const attribute_set* attributes() const noexcept { return nullptr; }
   const llmtrace::span_context& span_context() const noexcept {
     static const llmtrace::span_context none{};
     return none;

@@ -19,10 +19,12 @@ vcpkg_from_github(
     HEAD_REF main
 )
 
-# Feature "zlib" -> LLMTRACE_WITH_ZLIB (gzip for OTLP). libcurl is a required dependency of the port
-# (the OTLP/HTTP exporter and the Ollama client), so LLMTRACE_WITH_CURL is always on.
+# Feature "zlib" -> LLMTRACE_WITH_ZLIB (gzip for OTLP), feature "spdlog" -> LLMTRACE_WITH_SPDLOG (the
+# spdlog sink). libcurl is a required dependency of the port (the OTLP/HTTP exporter and the Ollama
+# client), so LLMTRACE_WITH_CURL is always on.
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     FEATURES
+        spdlog LLMTRACE_WITH_SPDLOG
         zlib LLMTRACE_WITH_ZLIB
 )
 

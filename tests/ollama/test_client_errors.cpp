@@ -352,3 +352,35 @@ TEST_CASE("a user callback exception is recorded with its own type") {
   CHECK(s.status_message == "bad index");
   REQUIRE(event(s, "exception"));
 }
+
+TEST_CASE("EVENT content modes: a failed call emits gen_ai.client.operation.exception (WARN) and the details event") {
+  auto logs = std::make_shared<llmtrace::in_memory_log_store>();
+  llmtrace::logger_provider_options lo;
+  lo.processors.push_back(
+      std::make_unique<llmtrace::simple_log_processor>(std::make_unique<llmtrace::in_memory_log_exporter>(logs)));
+  llmtrace::set_global_logger_provider(std::make_shared<llmtrace::logger_provider>(std::move(lo)));
+  tracing tr;
+  fake_ollama fake;
+  ol::client_options o;
+  o.capture_content = ol::content_capture::event_only;
+  const auto c = make_client(fake, o);
+  (void)expect_error([&] { (void)c.chat(chat_req("nosuch", "hi")); });
+  o.capture_content = ol::content_capture::span_only;  // no events in the SPAN_ONLY mode
+  (void)expect_error([&] { (void)make_client(fake, o).chat(chat_req("nosuch", "hi")); });
+  llmtrace::set_global_logger_provider(nullptr);
+
+  const auto spans = tr.find("chat nosuch");
+  REQUIRE(spans.size() == 2);
+  const auto exc = logs->events("gen_ai.client.operation.exception");
+  REQUIRE(exc.size() == 1);
+  CHECK(exc[0].severity == llmtrace::severity::warn);
+  CHECK(exc[0].span_id == spans[0].context.span_id);
+  CHECK(exc[0].attributes.get_string(semconv::exception_type) == "llmtrace::ollama::error");
+  CHECK(exc[0].attributes.get_string(semconv::error_type) == "404");
+  CHECK(exc[0].attributes.get_string(semconv::gen_ai_operation_name) == "chat");
+  const auto details = logs->events(semconv::gen_ai_client_inference_operation_details);
+  REQUIRE(details.size() == 1);
+  CHECK(details[0].attributes.get_string(semconv::error_type) == "404");  // recorded before the event
+  REQUIRE(details[0].find_structured(semconv::gen_ai_input_messages) != nullptr);
+  CHECK(logs->size() == 2);
+}

@@ -19,6 +19,33 @@ using ol::json;
 
 namespace {
 
+// A structured log value back as JSON (key order kept), to compare with the span attributes' text.
+nlohmann::ordered_json to_ordered_json(const llmtrace::any_value& v) {
+  using kind = llmtrace::any_value::kind;
+  switch (v.type()) {
+    case kind::boolean:
+      return v.as_bool();
+    case kind::int64:
+      return v.as_int();
+    case kind::float64:
+      return v.as_double();
+    case kind::string:
+      return std::string(v.as_string());
+    case kind::array: {
+      nlohmann::ordered_json a = nlohmann::ordered_json::array();
+      for (std::size_t i = 0; i < v.size(); ++i) a.push_back(to_ordered_json(v.at(i)));
+      return a;
+    }
+    case kind::kvlist: {
+      nlohmann::ordered_json o = nlohmann::ordered_json::object();
+      for (std::size_t i = 0; i < v.size(); ++i) o[std::string(v.key_at(i))] = to_ordered_json(v.at(i));
+      return o;
+    }
+    default:
+      return nullptr;
+  }
+}
+
 /// Remembers which attribute keys each span had when it started.
 class start_recorder final : public llmtrace::span_processor {
  public:
@@ -224,14 +251,23 @@ TEST_CASE("content capture: SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT, NO_CONTENT") 
                     ol::content_capture::span_and_event, ol::content_capture::no_content}) {
     CAPTURE(static_cast<int>(mode));
     tracing tr;
+    // The EVENT modes emit a log-record event through the global logger provider.
+    auto logs = std::make_shared<llmtrace::in_memory_log_store>();
+    llmtrace::logger_provider_options lo;
+    lo.processors.push_back(
+        std::make_unique<llmtrace::simple_log_processor>(std::make_unique<llmtrace::in_memory_log_exporter>(logs)));
+    llmtrace::set_global_logger_provider(std::make_shared<llmtrace::logger_provider>(std::move(lo)));
     ol::client_options o;
     o.capture_content = mode;
     const auto c = make_client(fake, o);
     const auto r = c.chat(req);
+    llmtrace::set_global_logger_provider(nullptr);
     const auto s = tr.one("chat llama3.2");
-    const auto* ev = event(s, semconv::gen_ai_client_inference_operation_details);
+    CHECK(event(s, semconv::gen_ai_client_inference_operation_details) == nullptr);  // no span events any more
+    const auto evs = logs->events(semconv::gen_ai_client_inference_operation_details);
     CHECK(has(s, semconv::gen_ai_input_messages) == ol::captures_on_span(mode));
-    CHECK((ev != nullptr) == ol::captures_on_event(mode));
+    CHECK(evs.size() == (ol::captures_on_event(mode) ? 1u : 0u));
+    CHECK(logs->size() == evs.size());  // the client logs nothing else
     if (mode == ol::content_capture::no_content) continue;
 
     std::string input, output, system, tools;
@@ -241,16 +277,39 @@ TEST_CASE("content capture: SPAN_ONLY, EVENT_ONLY, SPAN_AND_EVENT, NO_CONTENT") 
       system = str(s, semconv::gen_ai_system_instructions);
       tools = str(s, semconv::gen_ai_tool_definitions);
     } else {
-      llmtrace::attribute_value v;
-      REQUIRE(ev->attributes.find(semconv::gen_ai_input_messages, v));
-      input = std::string(v.as_string());
-      REQUIRE(ev->attributes.find(semconv::gen_ai_output_messages, v));
-      output = std::string(v.as_string());
-      REQUIRE(ev->attributes.find(semconv::gen_ai_system_instructions, v));
-      system = std::string(v.as_string());
-      REQUIRE(ev->attributes.find(semconv::gen_ai_tool_definitions, v));
-      tools = std::string(v.as_string());
       CHECK_FALSE(has(s, semconv::gen_ai_output_messages));
+    }
+    if (ol::captures_on_event(mode)) {
+      // The event: correlated with the chat span, its GenAI attributes, STRUCTURED content (the
+      // same document as the span attribute's JSON text).
+      REQUIRE(evs.size() == 1);
+      const auto& ev = evs[0];
+      CHECK(ev.span_id == s.context.span_id);
+      CHECK(ev.trace_id == s.context.trace_id);
+      CHECK(ev.attributes.get_string(semconv::gen_ai_operation_name) == "chat");
+      CHECK(ev.attributes.get_string(semconv::gen_ai_provider_name) == "ollama");
+      CHECK(ev.attributes.get_string(semconv::gen_ai_request_model) == "llama3.2");
+      CHECK(ev.attributes.contains(semconv::gen_ai_response_model));
+      CHECK(ev.attributes.contains(semconv::server_port));
+      CHECK_FALSE(ev.attributes.contains(semconv::gen_ai_input_messages));
+      const auto* in = ev.find_structured(semconv::gen_ai_input_messages);
+      REQUIRE(in != nullptr);
+      CHECK(in->at(0).find("role")->as_string() == "user");
+      CHECK(in->at(0).find("parts")->at(0).find("content")->as_string() == "What is the weather in Tokyo?");
+      const auto* out = ev.find_structured(semconv::gen_ai_output_messages);
+      REQUIRE(out != nullptr);
+      CHECK(out->at(0).find("parts")->at(0).find("arguments")->find("city")->as_string() == "Tokyo");
+      CHECK(ev.find_structured(semconv::gen_ai_system_instructions)->at(0).find("content")->as_string() ==
+            "You are a weather bot.");
+      CHECK(ev.find_structured(semconv::gen_ai_tool_definitions)->at(0).find("name")->as_string() == "get_weather");
+      if (!ol::captures_on_span(mode)) {
+        // Rebuild the JSON texts from the structured values for the shared checks below.
+        const auto text = [](const llmtrace::any_value& v) { return to_ordered_json(v).dump(); };
+        input = text(*in);
+        output = text(*out);
+        system = text(*ev.find_structured(semconv::gen_ai_system_instructions));
+        tools = text(*ev.find_structured(semconv::gen_ai_tool_definitions));
+      }
     }
     CHECK(input == R"([{"role":"user","parts":[{"type":"text","content":"What is the weather in Tokyo?"}]}])");
     CHECK(system == R"([{"type":"text","content":"You are a weather bot."}])");

@@ -1,4 +1,4 @@
-// llmtrace/exporters/logs.hpp: the console and file exporters for log records. The console prints one
+// llmtrace/exporters/logs.hpp: the console, file and fan-out exporters for log records. The console prints one
 // readable line per record (UTC time, severity, scope, event name, body, attributes, short trace and
 // span ids); the file appends one OTLP/JSON ExportLogsServiceRequest per batch as a line (the
 // Collector's otlpjsonfile format). Thread-safety: all methods are safe concurrently (one mutex each).
@@ -10,6 +10,7 @@
 #include <llmtrace/detail/hex.hpp>
 #include <llmtrace/exporters/console.hpp>
 #include <llmtrace/exporters/file.hpp>
+#include <llmtrace/exporters/multi.hpp>
 #include <llmtrace/logs/log_record.hpp>
 #include <llmtrace/logs/processor.hpp>
 #include <llmtrace/otlp/logs.hpp>
@@ -179,6 +180,12 @@ class console_log_exporter final : public log_exporter {
   std::string line_;
   bool failing_ = false;
   bool shut_down_ = false;
+};
+
+/// Fans each batch of log records out to its exporters, in the order they were added.
+class multi_log_exporter final : public detail::basic_multi_exporter<log_exporter, log_batch> {
+ public:
+  using basic_multi_exporter::basic_multi_exporter;
 };
 
 /// The file written when neither the path given nor LLMTRACE_LOGS_FILE names one.

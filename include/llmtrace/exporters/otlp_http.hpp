@@ -147,13 +147,22 @@ inline void otlp_scrub(std::string& s, std::string_view secret) {
 
 }  // namespace detail
 
-/// Sends batches of spans to an OpenTelemetry collector over OTLP/HTTP. Export failures are counted
-/// (stats()) and reported through the error handler at most once per minute while they last, with
-/// header values (API keys) scrubbed from every message.
-class otlp_http_exporter final : public exporter {
+namespace detail {
+
+/// The OTLP/HTTP exporter machinery, for any signal: `Signal::base` is the exporter interface,
+/// `Signal::batch` its batch, `Signal::encode(protocol, batch, out)` writes the request body,
+/// `Signal::noun` names the records in messages and `Signal::rejected_key` is the JSON name of the
+/// partial-success count ("rejectedSpans", ...). Export failures are counted (stats()) and reported
+/// through the error handler at most once per minute while they last, with header values (API keys)
+/// scrubbed from every message.
+template <typename Signal>
+class basic_otlp_http_exporter : public Signal::base {
+  using batch_type = typename Signal::batch;
+
  public:
   /// `transport` defaults to the process-wide libcurl transport (http::default_transport()).
-  explicit otlp_http_exporter(otlp_http_options options = {}, std::shared_ptr<http::transport> transport = nullptr)
+  explicit basic_otlp_http_exporter(otlp_http_options options = {},
+                                    std::shared_ptr<http::transport> transport = nullptr)
       : opt_(std::move(options)), transport_(transport ? std::move(transport) : http::default_transport()) {
     if (opt_.timeout.count() <= 0) opt_.timeout = std::chrono::milliseconds(10000);
     if (opt_.retry.max_attempts == 0) opt_.retry.max_attempts = 1;
@@ -173,18 +182,18 @@ class otlp_http_exporter final : public exporter {
     }
     build_request();
   }
-  ~otlp_http_exporter() override {
+  ~basic_otlp_http_exporter() override {
     shutdown(std::chrono::milliseconds(0));
 #if defined(LLMTRACE_HAS_ZLIB)
     if (zs_ready_) deflateEnd(&zs_);
 #endif
   }
-  otlp_http_exporter(const otlp_http_exporter&) = delete;
-  otlp_http_exporter& operator=(const otlp_http_exporter&) = delete;
+  basic_otlp_http_exporter(const basic_otlp_http_exporter&) = delete;
+  basic_otlp_http_exporter& operator=(const basic_otlp_http_exporter&) = delete;
 
   /// Encodes and POSTs `spans`, retrying as the options say. Never throws; returns within the
   /// export timeout (plus the transport's own overrun), and at once after shutdown().
-  export_result export_batch(const span_batch& spans) noexcept override {
+  export_result export_batch(const batch_type& spans) noexcept override {
     if (spans.empty()) return export_result::success;
     const std::uint64_t n = spans.size();
     {
@@ -289,7 +298,7 @@ class otlp_http_exporter final : public exporter {
     failed_batches_.fetch_add(1, std::memory_order_relaxed);
   }
 
-  export_result send_batch(const span_batch& spans, std::uint64_t n) noexcept {
+  export_result send_batch(const batch_type& spans, std::uint64_t n) noexcept {
     const auto deadline = clock::now() + opt_.timeout;
     try {
       encode(spans);
@@ -326,14 +335,9 @@ class otlp_http_exporter final : public exporter {
     }
   }
 
-  void encode(const span_batch& spans) {
+  void encode(const batch_type& spans) {
     std::string& target = gzip_ ? plain_ : req_.body;
-    if (opt_.protocol == otlp_protocol::http_json) {
-      target.clear();
-      otlp::append_json(target, spans);
-    } else {
-      otlp::encode_protobuf(spans, target);
-    }
+    Signal::encode(opt_.protocol, spans, target);
     if (gzip_) compress(plain_, req_.body);
   }
 
@@ -444,7 +448,7 @@ class otlp_http_exporter final : public exporter {
     auto p = doc.find("partialSuccess");
     if (p == doc.end()) p = doc.find("partial_success");
     if (p == doc.end() || !p->is_object()) return ps;
-    for (const char* key : {"rejectedSpans", "rejected_spans"}) {
+    for (const char* key : {Signal::rejected_key, Signal::rejected_key_snake}) {
       const auto v = p->find(key);
       if (v == p->end()) continue;
       if (v->is_number_integer()) ps.rejected_spans = v->get<std::int64_t>();
@@ -475,7 +479,7 @@ class otlp_http_exporter final : public exporter {
           msg = "OTLP export to " + url_for_messages_ + " works again";
           if (unreported_batches_)
             msg += "; " + std::to_string(unreported_batches_) + " more failed batches (" +
-                   std::to_string(unreported_spans_) + " spans) were dropped since the last message";
+                   std::to_string(unreported_spans_) + " " + Signal::noun + ") were dropped since the last message";
           unreported_batches_ = unreported_spans_ = 0;
         }
       }
@@ -496,11 +500,11 @@ class otlp_http_exporter final : public exporter {
         return;
       }
       msg = "OTLP collector at " + url_for_messages_ +
-            " accepted an export partially: " + std::to_string(ps.rejected_spans) + " spans rejected" +
+            " accepted an export partially: " + std::to_string(ps.rejected_spans) + " " + Signal::noun + " rejected" +
             (ps.error_message.empty() ? std::string() : " (" + ps.error_message + ")");
       if (unreported_partials_)
         msg += "; " + std::to_string(unreported_partials_) + " earlier partial successes (" +
-               std::to_string(unreported_rejected_) + " spans rejected) were not reported one by one";
+               std::to_string(unreported_rejected_) + " " + Signal::noun + " rejected) were not reported one by one";
       partial_reported_ = true;
       last_partial_report_ = now;
       unreported_partials_ = unreported_rejected_ = 0;
@@ -519,12 +523,13 @@ class otlp_http_exporter final : public exporter {
         std::lock_guard<std::mutex> lk(report_mu_);
         if (!failing_) {
           failing_ = true;
-          msg = "OTLP export to " + url_for_messages_ + " failed: " + reason + "; " + std::to_string(n) +
-                " spans dropped (further failures are summarised at most once a minute until an export succeeds)";
+          msg = "OTLP export to " + url_for_messages_ + " failed: " + reason + "; " + std::to_string(n) + " " +
+                Signal::noun +
+                " dropped (further failures are summarised at most once a minute until an export succeeds)";
         } else if (now - last_failure_report_ >= summary_interval) {
           msg = "OTLP export to " + url_for_messages_ + " still failing: " + std::to_string(unreported_batches_ + 1) +
-                " batches (" + std::to_string(unreported_spans_ + n) +
-                " spans) dropped since the last message; last error: " + reason;
+                " batches (" + std::to_string(unreported_spans_ + n) + " " + Signal::noun +
+                ") dropped since the last message; last error: " + reason;
         } else {
           ++unreported_batches_;
           unreported_spans_ += n;
@@ -568,6 +573,32 @@ class otlp_http_exporter final : public exporter {
   std::uint64_t unreported_partials_ = 0, unreported_rejected_ = 0;
 
   std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failed_batches_{0}, retries_{0}, rejected_{0};
+};
+
+/// The trace signal of the OTLP/HTTP exporter.
+struct otlp_traces_signal {
+  using base = exporter;
+  using batch = span_batch;
+  static constexpr const char* noun = "spans";
+  static constexpr const char* rejected_key = "rejectedSpans";
+  static constexpr const char* rejected_key_snake = "rejected_spans";
+  static void encode(otlp_protocol protocol, const span_batch& spans, std::string& out) {
+    if (protocol == otlp_protocol::http_json) {
+      out.clear();
+      otlp::append_json(out, spans);
+    } else {
+      otlp::encode_protobuf(spans, out);
+    }
+  }
+};
+
+}  // namespace detail
+
+/// Sends batches of spans to an OpenTelemetry collector over OTLP/HTTP (POST <endpoint>, by default
+/// .../v1/traces); see detail::basic_otlp_http_exporter for retries, failure reports and counters.
+class otlp_http_exporter final : public detail::basic_otlp_http_exporter<detail::otlp_traces_signal> {
+ public:
+  using basic_otlp_http_exporter::basic_otlp_http_exporter;
 };
 
 LLMTRACE_END_NAMESPACE

@@ -165,7 +165,7 @@ class logger_provider {
   bool force_flush(std::chrono::milliseconds timeout = std::chrono::milliseconds(30000)) noexcept {
     bool ok = true;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (auto& p : processors_) ok = p->force_flush(remaining(deadline)) && ok;
+    for (auto& p : processors_) ok = p->force_flush(detail::time_left(deadline)) && ok;
     return ok;
   }
   /// Flushes and stops every processor; records emitted afterwards are discarded. Idempotent.
@@ -174,7 +174,7 @@ class logger_provider {
     active_.store(false, std::memory_order_release);
     bool ok = true;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (auto& p : processors_) ok = p->shutdown(remaining(deadline)) && ok;
+    for (auto& p : processors_) ok = p->shutdown(detail::time_left(deadline)) && ok;
     return ok;
   }
   /// Record counts summed over the processors.
@@ -219,11 +219,6 @@ class logger_provider {
         active_(active) {
     processors_.erase(std::remove(processors_.begin(), processors_.end(), nullptr), processors_.end());
     if (processors_.empty()) active_.store(false);  // nothing would see the records
-  }
-  static std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) noexcept {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    return left.count() > 0 ? left : std::chrono::milliseconds(0);
   }
 
   llmtrace::resource resource_;

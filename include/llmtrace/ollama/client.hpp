@@ -514,8 +514,9 @@ class client {
       else
         decode(call_json(rec, "POST", endpoint, std::move(body), req.model), out);  // failures recorded below
     } catch (...) {
+      rec.failed(std::current_exception());  // first: the events repeat the span's error.type
       if (rec.recording() && capture_ != content_capture::no_content) detail_record(rec, content);
-      rec.failed(std::current_exception());
+      if (rec.recording() && captures_on_event(capture_)) exception_event(rec.span(), std::current_exception());
       throw;
     }
     if (rec.recording()) {
@@ -532,6 +533,22 @@ class client {
       }
     }
     return out;
+  }
+
+  /// gen_ai.client.operation.exception (WARN) for a failed call, in the EVENT content modes.
+  static void exception_event(const llmtrace::span& s, std::exception_ptr ep) noexcept {
+    try {
+      std::rethrow_exception(ep);
+    } catch (const error& e) {
+      genai::emit_operation_exception(s, "llmtrace::ollama::error", e.what());
+    } catch (const std::exception& e) {
+      try {
+        genai::emit_operation_exception(s, llmtrace::detail::exception_type_name(e), e.what());
+      } catch (...) {
+      }
+    } catch (...) {
+      genai::emit_operation_exception(s, semconv::error_type_other, "unknown exception");
+    }
   }
 
   void detail_record(detail::call_recorder& rec, const captured_content& content) const {

@@ -9,6 +9,7 @@
 #include <llmtrace/detail/env.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/error.hpp>
+#include <llmtrace/logs/genai_events.hpp>
 #include <llmtrace/ollama/error.hpp>
 #include <llmtrace/ollama/host.hpp>
 #include <llmtrace/ollama/types.hpp>
@@ -310,19 +311,25 @@ inline std::string truncate_text(std::string_view text, std::size_t limit, bool&
   return cut;
 }
 
-/// Writes captured content where `mode` says: attributes on `s`, and/or one
-/// `gen_ai.client.inference.operation.details` event carrying the same keys.
+/// Writes captured content where `mode` says: JSON-string attributes on `s`, and/or one
+/// `gen_ai.client.inference.operation.details` log-record event with the span's GenAI attributes and
+/// the same keys as structured values (logs/genai_events.hpp; it needs a logger provider, which
+/// llmtrace::init installs).
 inline void record_content(llmtrace::span& s, content_capture mode, const captured_content& c) {
   if (!s.is_recording() || mode == content_capture::no_content) return;
-  std::vector<attribute> attrs;
-  attrs.reserve(4);
-  if (!c.system_instructions.empty()) attrs.push_back({semconv::gen_ai_system_instructions, c.system_instructions});
-  if (!c.input_messages.empty()) attrs.push_back({semconv::gen_ai_input_messages, c.input_messages});
-  if (!c.output_messages.empty()) attrs.push_back({semconv::gen_ai_output_messages, c.output_messages});
-  if (!c.tool_definitions.empty()) attrs.push_back({semconv::gen_ai_tool_definitions, c.tool_definitions});
-  if (captures_on_span(mode)) s.set_attributes(attrs);
-  if (captures_on_event(mode)) s.add_event(semconv::gen_ai_client_inference_operation_details, attrs);
+  if (captures_on_span(mode)) {
+    std::vector<attribute> attrs;
+    attrs.reserve(4);
+    if (!c.system_instructions.empty()) attrs.push_back({semconv::gen_ai_system_instructions, c.system_instructions});
+    if (!c.input_messages.empty()) attrs.push_back({semconv::gen_ai_input_messages, c.input_messages});
+    if (!c.output_messages.empty()) attrs.push_back({semconv::gen_ai_output_messages, c.output_messages});
+    if (!c.tool_definitions.empty()) attrs.push_back({semconv::gen_ai_tool_definitions, c.tool_definitions});
+    s.set_attributes(attrs);
+  }
   if (c.truncated) s.set_attribute(semconv::ollama_content_truncated, true);
+  if (captures_on_event(mode))
+    genai::emit_inference_details(s, c.system_instructions, c.input_messages, c.output_messages, c.tool_definitions,
+                                  c.truncated);
 }
 
 // ---------------------------------------------------------------------------------------------
