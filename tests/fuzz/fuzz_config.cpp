@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)llmtrace::ollama::host_from_env();
   (void)llmtrace::ollama::parse_host(in.rest());
   const auto otlp = llmtrace::otlp_http_options_from_env();
-  (void)llmtrace::detail::otlp_redact_url(otlp.endpoint);
+  (void)llmtrace::detail::redact_url(otlp.endpoint);
   (void)llmtrace::sampler_from_env();
   (void)llmtrace::limits_from_env();
   (void)llmtrace::batch_options_from_env();

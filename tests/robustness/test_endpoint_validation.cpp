@@ -29,14 +29,14 @@ struct messages {
 }  // namespace
 
 TEST_CASE("URLs without a usable host or port are not http URLs") {
-  using llmtrace::detail::otlp_is_http_url;
+  using llmtrace::detail::is_http_url;
   for (const char* bad :
        {"http:///", "http://", "https:///v1/traces", "http://:4318", "http://user@/x", "http://host:", "http://host:0",
         "http://host:65536", "http://host:12a", "http://[]:1", "http://[::1", "ftp://host"})
-    CHECK_MESSAGE(!otlp_is_http_url(bad), bad);
+    CHECK_MESSAGE(!is_http_url(bad), bad);
   for (const char* good : {"http://localhost:4318/v1/traces", "https://collector", "HTTP://h:1",
                            "http://user:pw@h:65535/x?y#z", "http://[::1]:4318", "http://[fe80::1]"})
-    CHECK_MESSAGE(otlp_is_http_url(good), good);
+    CHECK_MESSAGE(is_http_url(good), good);
 }
 
 TEST_CASE("OTEL_EXPORTER_OTLP_ENDPOINT=http:/// is reported once and the default used") {
@@ -58,5 +58,5 @@ TEST_CASE("with OTEL_EXPORTER_OTLP_PROTOCOL=grpc a hostless endpoint no longer t
   env_var e("OTEL_EXPORTER_OTLP_ENDPOINT", "http:///");
   messages m;
   const auto o = llmtrace::otlp_http_options_from_env();  // threw std::out_of_range (found by fuzz_config)
-  CHECK(llmtrace::detail::otlp_is_http_url(o.endpoint));
+  CHECK(llmtrace::detail::is_http_url(o.endpoint));
 }
