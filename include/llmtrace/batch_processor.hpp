@@ -78,12 +78,12 @@ struct ring_bindings {
 };
 
 template <typename Record>
-ring_bindings<Record>& thread_rings() noexcept {
+LLMTRACE_API ring_bindings<Record>& thread_rings() noexcept {
   thread_local ring_bindings<Record> b;
   return b;
 }
 
-inline std::uint64_t next_processor_id() noexcept {
+LLMTRACE_API inline std::uint64_t next_processor_id() noexcept {
   static std::atomic<std::uint64_t> next{1};
   return next.fetch_add(1, std::memory_order_relaxed);
 }

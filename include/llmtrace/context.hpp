@@ -47,7 +47,7 @@ struct context_stack {
   bool overflow_reported;
 };
 
-inline context_stack& thread_context() noexcept {
+LLMTRACE_API inline context_stack& thread_context() noexcept {
   thread_local context_stack stack{};
   return stack;
 }

@@ -32,7 +32,7 @@ struct error_state {
   unsigned long suppressed = 0;
 };
 
-inline error_state& errors() {
+LLMTRACE_API inline error_state& errors() {
   static error_state* s = new error_state();  // never destroyed: usable during static destruction
   return *s;
 }

@@ -182,7 +182,7 @@ struct global_provider_state {
   std::vector<std::shared_ptr<tracer_provider>> installed;
   global_provider_state() { current.store(noop.get()); }
 };
-inline global_provider_state& global_providers() {
+LLMTRACE_API inline global_provider_state& global_providers() {
   static global_provider_state* s = new global_provider_state();  // never destroyed (see above)
   return *s;
 }

@@ -294,10 +294,8 @@ class [[nodiscard]] span {
   std::uint32_t depth_ = 0;
 };
 
-#else  // LLMTRACE_DISABLE: the same API, every body empty.
+#else  // LLMTRACE_DISABLE: the same API, every body empty (in the _disabled ABI namespace, see config.hpp).
 
-// Its own inline namespace: a disabled translation unit linked with enabled ones is no ODR violation.
-inline namespace disabled {
 class [[nodiscard]] span {
  public:
   explicit span(std::string_view, span_kind = span_kind::internal, attribute_list = {}) noexcept {}
@@ -326,7 +324,6 @@ class [[nodiscard]] span {
   std::int64_t start_time_unix_nano() const noexcept { return 0; }
   void end(std::int64_t = 0) noexcept {}
 };
-}  // namespace disabled
 
 #endif
 

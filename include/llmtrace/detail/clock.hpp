@@ -21,7 +21,7 @@ struct clock_anchor {
   std::int64_t offset_ns;  // wall - steady at process start
 };
 
-inline const clock_anchor& anchor() noexcept {
+LLMTRACE_API inline const clock_anchor& anchor() noexcept {
   static const clock_anchor a{
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count() -

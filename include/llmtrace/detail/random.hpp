@@ -55,7 +55,7 @@ LLMTRACE_NOINLINE inline void seed_rng(rng_state& st) noexcept {
 }
 
 /// The calling thread's generator state (trivially constructible, so access is a plain TLS load).
-inline rng_state& thread_rng() noexcept {
+LLMTRACE_API inline rng_state& thread_rng() noexcept {
   thread_local rng_state state{};
   if (LLMTRACE_UNLIKELY(!state.seeded)) seed_rng(state);
   return state;

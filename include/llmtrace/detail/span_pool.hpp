@@ -16,7 +16,7 @@ namespace detail {
 
 /// A pool of `Record`s; `Record` has reset() (clear for reuse) and trim() (free what grew too big).
 template <typename Record>
-class record_pool {
+class LLMTRACE_API record_pool {
  public:
   static constexpr std::size_t chunk = 32;
   static constexpr std::size_t cache_max = 4 * chunk;

@@ -43,7 +43,7 @@ struct curl_transport_options {
 namespace detail {
 
 /// curl_global_init, exactly once per process (never cleaned up: other libraries may still use curl).
-inline bool curl_global_ready() noexcept {
+LLMTRACE_API inline bool curl_global_ready() noexcept {
   static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
   return ok;
 }
@@ -457,7 +457,7 @@ class curl_transport final : public transport {
 };
 
 /// The process-wide libcurl transport (shared pool); never null.
-inline std::shared_ptr<transport> default_transport() {
+LLMTRACE_API inline std::shared_ptr<transport> default_transport() {
   static const std::shared_ptr<transport> instance = std::make_shared<curl_transport>();
   return instance;
 }
@@ -487,7 +487,7 @@ class unavailable_transport final : public http::transport {
 namespace http {
 
 /// Without libcurl: a transport that fails every request with error_kind::other. Never null.
-inline std::shared_ptr<transport> default_transport() {
+LLMTRACE_API inline std::shared_ptr<transport> default_transport() {
   static const std::shared_ptr<transport> instance = std::make_shared<detail::unavailable_transport>();
   return instance;
 }
