@@ -4,12 +4,10 @@ set(VCPKG_BUILD_TYPE release)
 # The source archive of the release tag v${VERSION} (VERSION comes from vcpkg.json, which follows
 # project(llmtrace VERSION ...) in CMakeLists.txt; tests/packaging checks that they agree).
 #
-# Each release, after pushing the tag v<version>, replace the SHA512 below:
-#   * either run `vcpkg install llmtrace --overlay-ports=<repo>/ports` with `SHA512 0`: vcpkg stops
-#     with "File does not have the expected hash" and prints the "Actual hash" to paste here;
-#   * or compute it directly:
-#       curl -sL https://github.com/llmtrace/llmtrace/archive/v<version>.tar.gz | sha512sum
-# `SHA512 0` is the placeholder vcpkg documents for a port whose archive hash is not known yet.
+# Each release, after pushing the tag v<version>, replace the SHA512 below with the archive's hash:
+#   curl -sL https://github.com/llmtrace/llmtrace/archive/v<version>.tar.gz | sha512sum
+# (with `SHA512 0`, the placeholder for a hash not known yet, vcpkg refuses the download and prints the
+# archive's actual hash, which may be pasted here as well).
 # Before a tag exists, `vcpkg install llmtrace --head --overlay-ports=<repo>/ports` builds HEAD_REF.
 vcpkg_from_github(
     OUT_SOURCE_PATH SOURCE_PATH
@@ -21,7 +19,9 @@ vcpkg_from_github(
 
 # Feature "zlib" -> LLMTRACE_WITH_ZLIB (gzip for OTLP), feature "spdlog" -> LLMTRACE_WITH_SPDLOG (the
 # spdlog sink). libcurl is a required dependency of the port (the OTLP/HTTP exporter and the Ollama
-# client), so LLMTRACE_WITH_CURL is always on.
+# client), so LLMTRACE_WITH_CURL is always on. The manifest asks for curl without its default
+# features: TLS (curl's OpenSSL default) is the consumer's choice, e.g. "curl" with its defaults in
+# the consumer's own manifest.
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     FEATURES
         spdlog LLMTRACE_WITH_SPDLOG
@@ -44,12 +44,9 @@ vcpkg_cmake_install()
 # vcpkg wants it in share/llmtrace (this also drops the emptied share/cmake).
 vcpkg_cmake_config_fixup(PACKAGE_NAME llmtrace CONFIG_PATH share/cmake/llmtrace)
 
-# Header-only: no libraries, no debug tree; the license goes to share/llmtrace/copyright instead.
-file(REMOVE_RECURSE
-    "${CURRENT_PACKAGES_DIR}/debug"
-    "${CURRENT_PACKAGES_DIR}/lib"
-    "${CURRENT_PACKAGES_DIR}/share/doc"
-)
+# The license goes to share/llmtrace/copyright instead of share/doc (header-only and release-only:
+# there is no lib/ and no debug/ tree to remove).
+file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/share/doc")
 
 file(INSTALL "${CMAKE_CURRENT_LIST_DIR}/usage" DESTINATION "${CURRENT_PACKAGES_DIR}/share/${PORT}")
 vcpkg_install_copyright(FILE_LIST "${SOURCE_PATH}/LICENSE")
