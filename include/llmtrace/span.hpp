@@ -1,7 +1,9 @@
 // llmtrace/span.hpp: the span guard. A span starts when the guard is built, is the current span of
 // its thread until it ends, and ends when the guard dies (or at end()). Unsampled spans record
 // nothing but still carry context to their children and to outgoing requests.
-// Thread-safety: a span guard belongs to one thread; move it to hand it over. Never throws.
+// Thread-safety: one thread uses a guard at a time. A guard may be moved to any thread and ended there:
+// ending it never changes another thread's current span (on its starting thread it stops being current;
+// see context.hpp). For async work prefer span::detached, which never becomes current. Never throws.
 #pragma once
 
 #include <llmtrace/attributes.hpp>
@@ -93,9 +95,9 @@ class [[nodiscard]] span {
   /// An empty guard: not recording, no context.
   span() noexcept = default;
   ~span() { end(); }
-  span(span&& o) noexcept : rec_(o.rec_), prov_(o.prov_), sc_(o.sc_), depth_(o.depth_) {
+  span(span&& o) noexcept : rec_(o.rec_), prov_(o.prov_), sc_(o.sc_), token_(o.token_) {
     o.rec_ = nullptr;
-    o.depth_ = 0;
+    o.token_ = {};
   }
   span& operator=(span&& o) noexcept {
     if (this != &o) {
@@ -103,9 +105,9 @@ class [[nodiscard]] span {
       rec_ = o.rec_;
       prov_ = o.prov_;
       sc_ = o.sc_;
-      depth_ = o.depth_;
+      token_ = o.token_;
       o.rec_ = nullptr;
-      o.depth_ = 0;
+      o.token_ = {};
     }
     return *this;
   }
@@ -225,9 +227,9 @@ class [[nodiscard]] span {
   /// Ends the span now (or at `end_time_unix_nano`) and restores the previous current span.
   /// Later calls do nothing.
   void end(std::int64_t end_time_unix_nano = 0) noexcept {
-    if (depth_) {
-      detail::pop_context(depth_);
-      depth_ = 0;
+    if (token_) {
+      detail::pop_context(token_);
+      token_ = {};
     }
     if (!rec_) return;
     span_data* r = rec_;
@@ -250,7 +252,7 @@ class [[nodiscard]] span {
     } else if (!o.new_root) {
       if (const auto* e = detail::current_entry()) {
         parent = e->sc;
-        parent_ts = e->trace_state;
+        parent_ts = &e->trace_state;
       }
     }
     const bool has_parent = parent.valid();
@@ -285,13 +287,13 @@ class [[nodiscard]] span {
         rec_ = nullptr;  // out of memory: behave as an unsampled span
       }
     }
-    if (o.make_current) depth_ = detail::push_context(sc_, rec_ ? &rec_->trace_state : parent_ts);
+    if (o.make_current) token_ = detail::push_context(sc_, rec_ ? &rec_->trace_state : parent_ts);
   }
 
   span_data* rec_ = nullptr;
   tracer_provider* prov_ = nullptr;
   llmtrace::span_context sc_{};
-  std::uint32_t depth_ = 0;
+  detail::context_token token_{};
 };
 
 #else  // LLMTRACE_DISABLE: the same API, every body empty (in the _disabled ABI namespace, see config.hpp).
