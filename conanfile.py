@@ -83,6 +83,7 @@ class LlmtraceConan(ConanFile):
         tc.cache_variables["LLMTRACE_BUILD_TESTS"] = False
         tc.cache_variables["LLMTRACE_BUILD_EXAMPLES"] = False
         tc.cache_variables["LLMTRACE_BUILD_BENCHMARKS"] = False
+        tc.cache_variables["LLMTRACE_BUILD_TOOLS"] = False
         tc.cache_variables["LLMTRACE_INSTALL"] = True
         tc.cache_variables["LLMTRACE_WITH_CURL"] = True
         tc.cache_variables["LLMTRACE_WITH_ZLIB"] = bool(self.options.with_zlib)

@@ -3,11 +3,12 @@
 # Installs what is missing (scripts/setup.sh), configures and builds only the demo (build/demo),
 # then asks the question (default: "How does llmtrace trace a RAG question?") over llmtrace's own
 # docs: the answer, its sources and the trace tree, with the trace written to
-# build/demo/llmtrace-demo-trace.jsonl. Uses the Ollama daemon at OLLAMA_HOST when one answers,
+# build/demo/llmtrace-demo-trace.jsonl and, as its last line, the path of the HTML trace viewer
+# build/demo/llmtrace-demo-trace.html. Uses the Ollama daemon at OLLAMA_HOST when one answers,
 # else replays the bundled recording. `./scripts/demo.sh --help` lists the demo's flags.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --no-browser
 
 build=build/demo
 log="$build/build.log"

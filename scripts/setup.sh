@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what llmtrace needs to build, test and run its demo on Debian/Ubuntu (idempotent).
-# Runs apt-get only for packages that are missing; uses sudo when not root.
+# Runs apt-get only for packages that are missing; uses sudo when not root. chromium (Debian's, run
+# headless) is only for the browser test of the HTML trace viewer (tests/browser): `--no-browser`
+# (what scripts/demo.sh passes) leaves it out.
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config nlohmann-json3-dev libcurl4-openssl-dev zlib1g-dev libspdlog-dev
           doctest-dev libbenchmark-dev libcpp-httplib-dev nodejs npm)
+[ "${1:-}" = "--no-browser" ] || packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

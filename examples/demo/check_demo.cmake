@@ -24,12 +24,23 @@ set(expected_output
   "chat llama3.2"
   "ollama.prompt_eval"
   "ollama.eval"
-  "one line per export batch")
+  "one line per export batch"
+  "Open the trace in a browser \\(waterfall, spans, prompts\\): [^\n]+\\.html\n$")
 foreach(re IN LISTS expected_output)
   if(NOT out MATCHES "${re}")
     message(FATAL_ERROR "demo output does not match: ${re}")
   endif()
 endforeach()
+
+# The last line names the HTML trace viewer the demo wrote (the trace file with .html).
+string(REGEX REPLACE "\\.jsonl$" ".html" html_file "${TRACE_FILE}")
+if(NOT out MATCHES "browser \\(waterfall, spans, prompts\\): ${html_file}\n$")
+  message(FATAL_ERROR "the demo's last line is not the path of ${html_file}")
+endif()
+file(READ "${html_file}" html)
+if(NOT html MATCHES "^<!DOCTYPE html>" OR NOT html MATCHES "invoke_workflow rag")
+  message(FATAL_ERROR "${html_file} is not the HTML trace viewer of the demo's trace")
+endif()
 
 if(NOT EXISTS "${TRACE_FILE}")
   message(FATAL_ERROR "trace file ${TRACE_FILE} was not written")

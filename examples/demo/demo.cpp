@@ -58,6 +58,7 @@ struct settings {
   std::size_t top_k = 3;
   std::string source_dir = LLMTRACE_DEMO_SOURCE_DIR;
   std::string trace_file = "llmtrace-demo-trace.jsonl";
+  std::string html_file;  // default: trace_file with .html
   std::string recording;  // default: <source>/examples/demo/recording/demo.jsonl
   std::string record_to;  // --record FILE
   bool force_replay = false;
@@ -78,6 +79,8 @@ void usage() {
       "  --host URL           Ollama base URL (default: OLLAMA_HOST, else http://127.0.0.1:11434)\n"
       "  --top-k N            chunks retrieved per question (default 3)\n"
       "  --trace-file PATH    OTLP/JSON lines output (default llmtrace-demo-trace.jsonl)\n"
+      "  --html PATH          the HTML trace viewer written at the end (default: the trace file\n"
+      "                       with .html; its path is the last line printed)\n"
       "  --replay [FILE]      replay a recording even if a daemon answers (default: the bundled one)\n"
       "  --record FILE        run against the daemon and record every exchange to FILE, asking the\n"
       "                       bundled questions (and the given one); writes FILE's corpus snapshot too\n"
@@ -167,6 +170,17 @@ std::string shown_path(const std::string& path, const std::string& root) {
   return path.compare(0, prefix.size(), prefix) == 0 ? path.substr(prefix.size()) : path;
 }
 
+/// `path` made absolute against the working directory (for a link a terminal can open).
+std::string absolute_path(const std::string& path) {
+#if __has_include(<unistd.h>)
+  if (!path.empty() && path[0] != '/') {
+    char buf[4096];
+    if (::getcwd(buf, sizeof buf)) return std::string(buf) + "/" + path;
+  }
+#endif
+  return path;
+}
+
 const char* dim(bool on) { return on ? "\x1b[2m" : ""; }
 const char* bold(bool on) { return on ? "\x1b[1m" : ""; }
 const char* reset(bool on) { return on ? "\x1b[0m" : ""; }
@@ -192,7 +206,7 @@ bool parse_args(int argc, char** argv, settings& s, int& exit_code) {
       exit_code = 0;
       return false;
     } else if (a == "--chat-model" || a == "--embed-model" || a == "--host" || a == "--top-k" || a == "--trace-file" ||
-               a == "--record" || a == "--source-dir") {
+               a == "--record" || a == "--source-dir" || a == "--html") {
       if (!(v = value(a.c_str()))) {
         exit_code = 2;
         return false;
@@ -201,6 +215,7 @@ bool parse_args(int argc, char** argv, settings& s, int& exit_code) {
       if (a == "--embed-model") s.embed_model = *v;
       if (a == "--host") s.host = *v;
       if (a == "--trace-file") s.trace_file = *v;
+      if (a == "--html") s.html_file = *v;
       if (a == "--record") s.record_to = *v;
       if (a == "--source-dir") s.source_dir = *v;
       if (a == "--top-k") {
@@ -227,6 +242,10 @@ bool parse_args(int argc, char** argv, settings& s, int& exit_code) {
   }
   for (const auto& w : words) s.question += (s.question.empty() ? "" : " ") + w;
   if (s.recording.empty()) s.recording = s.source_dir + "/examples/demo/recording/demo.jsonl";
+  if (s.html_file.empty()) {
+    const auto dot = s.trace_file.rfind(".jsonl");
+    s.html_file = (dot == std::string::npos ? s.trace_file : s.trace_file.substr(0, dot)) + ".html";
+  }
   return true;
 }
 
@@ -362,17 +381,20 @@ int main(int argc, char** argv) {
 
   // --- tracing: OTLP/JSON file, the console tree (printed below), OTLP when configured ---------
   std::remove(cfg.trace_file.c_str());
+  std::remove(cfg.html_file.c_str());
   std::ostringstream tree;
   llmtrace::console_exporter_options console;
   console.stream = &tree;
   console.color = c ? llmtrace::console_color::always : llmtrace::console_color::never;
   llmtrace::init_options init;
   init.service_name = "llmtrace-demo";
-  std::vector<std::string> exporters{"file"};
+  std::vector<std::string> exporters{"file", "html"};
   const bool otlp = std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT") || std::getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
   if (otlp) exporters.emplace_back("otlp");
   init.exporter_names = exporters;
   init.file.path = cfg.trace_file;
+  init.html.path = cfg.html_file;
+  init.html.title = "llmtrace demo";
   init.processors.push_back(
       std::make_unique<llmtrace::simple_processor>(std::make_unique<llmtrace::console_exporter>(console)));
   auto tracing = llmtrace::init(std::move(init));
@@ -441,7 +463,8 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  tracing.shutdown();  // flushes the file (and the collector)
+  tracing.shutdown();  // flushes the files (and the collector), writes the HTML
+  const bool html_written = static_cast<bool>(std::ifstream(cfg.html_file));
   std::printf("\nThe whole run (ingest and question traces) is in %s as OTLP/JSON, one line per export batch.\n",
               cfg.trace_file.c_str());
   if (otlp) std::printf("It was also sent to the OTLP collector (OTEL_EXPORTER_OTLP_ENDPOINT).\n");
@@ -449,5 +472,10 @@ int main(int argc, char** argv) {
     std::printf("Recorded %zu exchanges to %s (corpus snapshot: %s).\n",
                 std::dynamic_pointer_cast<http::recording_transport>(transport)->recorded(), cfg.record_to.c_str(),
                 snapshot_path(cfg.record_to).c_str());
+  if (!html_written) {
+    std::fprintf(stderr, "llmtrace_demo: could not write %s (see the message above)\n", cfg.html_file.c_str());
+    return 1;
+  }
+  std::printf("Open the trace in a browser (waterfall, spans, prompts): %s\n", absolute_path(cfg.html_file).c_str());
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/exporters/console.hpp>
 #include <llmtrace/exporters/file.hpp>
+#include <llmtrace/exporters/html.hpp>
 #include <llmtrace/exporters/logs.hpp>
 #include <llmtrace/exporters/multi.hpp>
 #include <llmtrace/logs.hpp>
@@ -61,6 +62,9 @@ struct init_options {
   /// Settings of the "file" exporter (its path defaults to LLMTRACE_TRACES_FILE, then
   /// llmtrace-traces.jsonl).
   file_exporter_options file;
+  /// Settings of the "html" exporter (its path defaults to LLMTRACE_HTML_FILE, then
+  /// llmtrace-traces.html; the page is written at shutdown).
+  html_exporter_options html;
   /// Settings of the "console" exporter (default: stdout, colour on terminals).
   console_exporter_options console;
   /// Log exporter names used instead of OTEL_LOGS_EXPORTER ("otlp", "console", "file", "none"). An
@@ -213,9 +217,9 @@ std::vector<std::string> use_exporter_names(const std::vector<std::string>& requ
 /// OTEL_LOGS_EXPORTER (otlp [default], console, file, none; a list), OTEL_BLRP_*, the
 /// OTEL_LOGRECORD_ATTRIBUTE_* limits, OTEL_EXPORTER_OTLP_LOGS_* / OTEL_EXPORTER_OTLP_*, LLMTRACE_LOGS_FILE;
 /// with no log exporter at all, no logger provider is installed (logging stays a no-op). Reads OTEL_SDK_DISABLED (true:
-/// installs nothing, the guard does nothing), OTEL_TRACES_EXPORTER (otlp [default], console, file, none; a
+/// installs nothing, the guard does nothing), OTEL_TRACES_EXPORTER (otlp [default], console, file, html, none; a
 /// comma-separated list; unknown names are reported once and skipped), OTEL_TRACES_SAMPLER(_ARG), the limit and
-/// OTEL_BSP_* variables, OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES, LLMTRACE_TRACES_FILE and, for
+/// OTEL_BSP_* variables, OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES, LLMTRACE_TRACES_FILE, LLMTRACE_HTML_FILE and, for
 /// otlp, OTEL_EXPORTER_OTLP_*. Invalid values are reported once through the error handler and the
 /// defaults used. The console exporter gets its own simple processor (a trace prints as soon as its
 /// root ends); all other exporters share one batch processor through a multi_exporter. Under
@@ -248,6 +252,8 @@ inline sdk_guard init(init_options options = {}) {
           console = std::make_unique<console_exporter>(options.console);
         else if (name == "file")
           multi->add(std::make_unique<file_exporter>(options.file));
+        else if (name == "html")
+          multi->add(std::make_unique<html_exporter>(options.html));
         else if (name == "otlp")
           multi->add(std::make_unique<otlp_http_exporter>(otlp_http_options_from_env()));
         else

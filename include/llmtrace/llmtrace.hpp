@@ -5,6 +5,7 @@
 
 #include <llmtrace/exporters/console.hpp>
 #include <llmtrace/exporters/file.hpp>
+#include <llmtrace/exporters/html.hpp>
 #include <llmtrace/exporters/logs.hpp>
 #include <llmtrace/exporters/multi.hpp>
 #include <llmtrace/exporters/otlp_http.hpp>
