@@ -202,6 +202,7 @@ TEST_CASE("OTLP/JSON lines: every request read, bad lines reported and skipped")
   CHECK(attr(n, "big") == "9223372036854775807");       // beyond 2^53: kept as text, not rounded
   CHECK(attr(n, "l") == json{{"k", true}});
   CHECK_THROWS_AS(doc.add_otlp_json("[1,2]"), html::input_error);
+  CHECK_THROWS_AS(doc.add_otlp_json(std::string(100000, '[') + std::string(100000, ']')), html::input_error);
 }
 
 TEST_CASE("selection: one trace by id, or the N newest") {

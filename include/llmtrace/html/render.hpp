@@ -7,6 +7,7 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/json_parse.hpp>
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/html/detail/viewer_assets.hpp>
 #include <llmtrace/otlp/json.hpp>
@@ -176,12 +177,13 @@ inline void append_escaped(std::string& out, std::string_view s) {
 class trace_document {
  public:
   /// Adds the spans of one OTLP/JSON ExportTraceServiceRequest (one line of a file exporter's file).
-  /// Throws input_error when the text is not JSON or has no resourceSpans array; spans are then not
-  /// added (the document keeps what it had).
+  /// Throws input_error when the text is not JSON (nesting deeper than detail::json_max_depth
+  /// included) or has no resourceSpans array; spans are then not added (the document keeps what it
+  /// had).
   void add_otlp_json(std::string_view text) {
-    auto j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
-    if (j.is_discarded()) throw input_error("not JSON");
-    add_otlp_request(j);
+    const auto parsed = llmtrace::detail::parse_json(text);
+    if (!parsed) throw input_error("not JSON: " + parsed.error);
+    add_otlp_request(parsed.value);
   }
 
   /// Adds the spans of a parsed OTLP/JSON ExportTraceServiceRequest (see above).
