@@ -62,6 +62,7 @@ struct settings {
   std::string recording;  // default: <source>/examples/demo/recording/demo.jsonl
   std::string record_to;  // --record FILE
   bool force_replay = false;
+  bool fast = false;  // replay without the recorded timing
   bool color = false;
 };
 
@@ -82,6 +83,7 @@ void usage() {
       "  --html PATH          the HTML trace viewer written at the end (default: the trace file\n"
       "                       with .html; its path is the last line printed)\n"
       "  --replay [FILE]      replay a recording even if a daemon answers (default: the bundled one)\n"
+      "  --fast               replay at once instead of with the recorded timing\n"
       "  --record FILE        run against the daemon and record every exchange to FILE, asking the\n"
       "                       bundled questions (and the given one); writes FILE's corpus snapshot too\n"
       "  --source-dir DIR     the llmtrace checkout holding the docs (default: the one built from)\n"
@@ -227,6 +229,8 @@ bool parse_args(int argc, char** argv, settings& s, int& exit_code) {
         }
         s.top_k = static_cast<std::size_t>(k);
       }
+    } else if (a == "--fast") {
+      s.fast = true;
     } else if (a == "--replay") {
       s.force_replay = true;
       if (i + 1 < argc && std::string(argv[i + 1]).size() > 6 &&
@@ -352,7 +356,9 @@ int main(int argc, char** argv) {
     const auto snapshot = read_snapshot(snapshot_path(cfg.recording));
     try {
       if (!snapshot) throw http::recording_error("cannot read " + snapshot_path(cfg.recording));
-      replay = std::make_shared<http::replay_transport>(cfg.recording);
+      http::replay_options replay_options;
+      replay_options.recorded_timing = !cfg.fast;
+      replay = std::make_shared<http::replay_transport>(cfg.recording, replay_options);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "llmtrace_demo: no Ollama at %s and no usable recording: %s\n", probe.base_url().c_str(),
                    e.what());
@@ -365,9 +371,10 @@ int main(int argc, char** argv) {
     const bool known_question = std::find(known.begin(), known.end(), q) != known.end();
     std::printf(
         "%sllmtrace demo: %s; replaying the bundled recording %s (recorded from llmtrace's test fake "
-        "Ollama, not a real model).%s\n",
+        "Ollama, not a real model)%s.%s\n",
         dim(c), cfg.force_replay ? "--replay given" : ("no Ollama answered at " + probe.base_url()).c_str(),
-        shown_path(cfg.recording, cfg.source_dir).c_str(), reset(c));
+        shown_path(cfg.recording, cfg.source_dir).c_str(),
+        cfg.fast ? ", at once (--fast)" : " with its recorded timing (--fast skips the waits)", reset(c));
     if (!known_question) {
       std::printf(
           "%sThe recording cannot answer \"%s\"; asking its question \"%s\" instead (start Ollama to ask "

@@ -29,7 +29,13 @@
 // keeps `body`. Version 1 files (no base64) are read as before. Readers ignore fields they do not
 // know, so later versions can add fields (timings, redaction marks) without breaking older files;
 // a file whose version is newer than this reader's is refused with a clear error. JSON nested deeper
-// than 256 levels in a line is refused too (detail/json_parse.hpp). A request that got no response
+// than 256 levels in a line is refused too (detail/json_parse.hpp).
+// When the exchange was timed, "response" also holds
+// `"timing":{"headers_us":N,"chunks_us":[...],"end_us":N}`: microseconds from sending the request to
+// the response headers, to each streamed chunk's arrival, and to the end of the response. (The
+// transport interface reports no separate header event: headers_us is the first chunk's arrival for a
+// stream, where Ollama sends its headers with the first chunk, and the end for a whole response.) A
+// recording without timing replays at once. A request that got no response
 // keeps `"error":"connect"` (an http::error_kind name) and `"error_message"`. Request headers are
 // never written (they may carry credentials). Lines starting with `//` are comments; edit freely.
 //
@@ -42,9 +48,13 @@
 // A request with no recording gets no exception (transports never throw): replay returns an
 // http::response with `error == error_kind::other`, status 0, and an `error_message` beginning with
 // "llmtrace replay: no recording for " followed by the method, path and body (shortened), plus the
-// recorded requests for that path when there are any. The Ollama client turns it into an
-// ollama::error (reason transport, error.type "_OTHER") carrying that message. replay_transport
-// also counts misses (misses()) and lists them (missed_requests()) for test assertions.
+// recorded requests for that path when there are any.
+//
+// Timing: replay reproduces the recorded timing by default (the response, or each chunk, is handed
+// over when its recorded offset from the request has passed), so traces of a replayed run show the
+// recorded run's proportions. replay_options::recorded_timing = false answers at once (tests). The Ollama client turns
+// it into an ollama::error (reason transport, error.type "_OTHER") carrying that message. replay_transport also counts
+// misses (misses()) and lists them (missed_requests()) for test assertions.
 #pragma once
 
 #include <llmtrace/config.hpp>
@@ -55,7 +65,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <fstream>
 #include <istream>
 #include <map>
@@ -64,6 +76,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -214,6 +227,19 @@ inline http::error_kind error_kind_from_string(std::string_view s) noexcept {
   return http::error_kind::none;
 }
 
+/// When the parts of a response arrived, in microseconds after the request was sent.
+struct exchange_timing {
+  bool recorded = false;
+  std::int64_t headers_us = 0;
+  std::vector<std::int64_t> chunks_us;  // one per streamed chunk
+  std::int64_t end_us = 0;
+};
+
+/// Microseconds from `from` to now.
+inline std::int64_t micros_since(std::chrono::steady_clock::time_point from) noexcept {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - from).count();
+}
+
 /// One recorded exchange.
 struct exchange {
   std::string method;
@@ -223,6 +249,7 @@ struct exchange {
   http::response resp;
   bool streamed = false;  // a 2xx stream: the body is in `chunks`
   std::vector<std::string> chunks;
+  exchange_timing timing;
 };
 
 /// One line of a recording.
@@ -247,6 +274,12 @@ inline std::string exchange_line(const exchange& x) {
     rs["chunks"] = std::move(chunks);
   } else {
     put_body(rs, "body", x.resp.body);
+  }
+  if (x.timing.recorded) {
+    ordered_json& t = rs["timing"];
+    t["headers_us"] = x.timing.headers_us;
+    if (x.streamed) t["chunks_us"] = x.timing.chunks_us;
+    t["end_us"] = x.timing.end_us;
   }
   return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
@@ -276,6 +309,23 @@ inline exchange exchange_from_json(const ordered_json& j) {
     for (const auto& c : rs.at("chunks")) x.chunks.push_back(chunk_from_json(c));
   } else {
     x.resp.body = get_body(rs, "body");
+  }
+  const auto timing = rs.find("timing");
+  if (timing != rs.end()) {
+    auto micros = [&](const ordered_json& v, const char* what) {
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+        throw std::invalid_argument(std::string("timing.") + what + " is not a non-negative integer");
+      return v.get<std::int64_t>();
+    };
+    x.timing.recorded = true;
+    x.timing.headers_us = micros(timing->at("headers_us"), "headers_us");
+    x.timing.end_us = micros(timing->at("end_us"), "end_us");
+    if (x.streamed) {
+      for (const auto& c : timing->at("chunks_us")) x.timing.chunks_us.push_back(micros(c, "chunks_us"));
+      if (x.timing.chunks_us.size() != x.chunks.size())
+        throw std::invalid_argument("timing.chunks_us has " + std::to_string(x.timing.chunks_us.size()) +
+                                    " entries for " + std::to_string(x.chunks.size()) + " chunks");
+    }
   }
   return x;
 }
@@ -313,10 +363,14 @@ class recording_transport final : public transport {
     }
   }
 
-  /// Sends through the inner transport and records the exchange.
+  /// Sends through the inner transport and records the exchange with its timing.
   response send(const request& req) noexcept override {
+    const auto t0 = std::chrono::steady_clock::now();
     response r = inner_->send(req);
-    record(req, r, false, {});
+    llmtrace::detail::replay::exchange_timing timing;
+    timing.recorded = true;
+    timing.headers_us = timing.end_us = llmtrace::detail::replay::micros_since(t0);
+    record(req, r, false, {}, std::move(timing));
     return r;
   }
 
@@ -324,16 +378,23 @@ class recording_transport final : public transport {
   /// the pieces with their boundaries.
   response stream(const request& req, const data_callback& on_data) noexcept override {
     std::vector<std::string> chunks;
+    llmtrace::detail::replay::exchange_timing timing;
+    timing.recorded = true;
     bool cb_ok = true;
+    const auto t0 = std::chrono::steady_clock::now();
     response r = inner_->stream(req, [&](std::string_view bytes) {
       try {
+        timing.chunks_us.push_back(llmtrace::detail::replay::micros_since(t0));
         chunks.emplace_back(bytes);
       } catch (...) {
         cb_ok = false;
       }
       return on_data(bytes);
     });
-    if (cb_ok) record(req, r, true, std::move(chunks));
+    timing.end_us = llmtrace::detail::replay::micros_since(t0);
+    timing.headers_us = timing.chunks_us.empty() ? timing.end_us : timing.chunks_us.front();
+    if (r.status < 200 || r.status >= 300) timing.chunks_us.clear();  // a non-2xx answer is recorded whole
+    if (cb_ok) record(req, r, true, std::move(chunks), std::move(timing));
     return r;
   }
 
@@ -346,7 +407,8 @@ class recording_transport final : public transport {
   const std::string& path() const noexcept { return path_; }
 
  private:
-  void record(const request& req, const response& r, bool streamed, std::vector<std::string> chunks) noexcept {
+  void record(const request& req, const response& r, bool streamed, std::vector<std::string> chunks,
+              llmtrace::detail::replay::exchange_timing timing) noexcept {
     try {
       llmtrace::detail::replay::exchange x;
       x.method = req.method;
@@ -355,6 +417,7 @@ class recording_transport final : public transport {
       x.resp = r;
       x.streamed = streamed && r.status >= 200 && r.status < 300;
       x.chunks = std::move(chunks);
+      x.timing = std::move(timing);
       const std::string line = llmtrace::detail::replay::exchange_line(x);
       std::lock_guard<std::mutex> lk(mu_);
       out_ << line << '\n';
@@ -377,6 +440,9 @@ struct replay_options {
   /// Once a request's recordings are used up, answer again with its last one (default). false:
   /// answer a further identical request like an unrecorded one.
   bool repeat_last = true;
+  /// Reproduce the recorded timing (default): each response, or each streamed chunk, is handed over
+  /// once its recorded offset from the request has passed. false: answer at once (tests).
+  bool recorded_timing = true;
 };
 
 /// Answers requests from a recording (see the header comment): no network, same bytes every run.
@@ -486,13 +552,21 @@ class replay_transport final : public transport {
         if (!x) missed_.push_back(req.method + " " + path + " " + llmtrace::detail::replay::shorten(body, 300));
       }
       if (!x) return miss(req.method, path, body);
+      const auto t0 = std::chrono::steady_clock::now();
+      const bool timed = options_.recorded_timing && x->timing.recorded;
+      auto wait_until = [&](std::int64_t us) {
+        if (timed) std::this_thread::sleep_until(t0 + std::chrono::microseconds(us));
+      };
       response r = x->resp;
-      if (!x->streamed) return r;
-      if (!on_data) {  // a streamed recording asked for whole
-        for (const auto& c : x->chunks) r.body += c;
+      if (!x->streamed || !on_data) {
+        if (x->streamed)  // a streamed recording asked for whole
+          for (const auto& c : x->chunks) r.body += c;
+        wait_until(x->timing.end_us);
         return r;
       }
-      for (const auto& c : x->chunks) {
+      for (std::size_t i = 0; i < x->chunks.size(); ++i) {
+        const auto& c = x->chunks[i];
+        if (i < x->timing.chunks_us.size()) wait_until(x->timing.chunks_us[i]);
         bool go_on = false;
         try {
           go_on = (*on_data)(c);
@@ -507,6 +581,7 @@ class replay_transport final : public transport {
           return r;
         }
       }
+      wait_until(x->timing.end_us);
       return r;
     } catch (...) {
       response r;

@@ -41,7 +41,7 @@ table{border-collapse:collapse;width:100%}
 text-overflow:ellipsis}
 .track{position:relative;flex:1;min-width:0;margin-right:120px}
 .tick{position:absolute;top:0;bottom:0;border-left:1px solid var(--line);font-size:11px;color:var(--dim);padding-left:3px}
-.row{height:22px;cursor:pointer;border-bottom:1px solid #f3f5f7}
+.row{height:22px;cursor:pointer;border-bottom:1px solid #f3f5f7;content-visibility:auto;contain-intrinsic-size:auto 22px}
 .row:hover{background:#f6f8fa}
 .row.selected{background:var(--sel)}
 .row .namecol .ind{display:inline-block}
