@@ -46,7 +46,9 @@ const std::vector<std::string>& recorded_questions() {
 
 constexpr const char* recording_label =
     "RECORDING, not a live model. Made by `llmtrace_demo --record` against llmtrace's test fake Ollama "
-    "server (tests/support/fake_ollama): the embeddings are deterministic word hashes and every answer "
+    "server (tests/support/fake_ollama) in pacing mode, so it took the load, prompt evaluation and generation "
+    "times it reported and the recorded timing is replayed: the embeddings are deterministic word hashes and every "
+    "answer "
     "is the fake's canned \"You said: ...\" reply. The retrieval, token counts and trace structure are "
     "what the pipeline produced in that run. Regenerate: cmake --build <build> --target llmtrace_demo_recording";
 

@@ -1,7 +1,10 @@
 // with_fake_ollama: runs a command with OLLAMA_HOST pointing at llmtrace's fake Ollama server
 // (tests/support/fake_ollama), so the examples and the demo run in CI without a model.
 //
-//   with_fake_ollama <program> [args...]
+//   with_fake_ollama [--pacing] <program> [args...]
+//
+// --pacing: the fake takes the time its responses report (fake_ollama_config::pacing), for
+// recordings whose timing is replayed (the demo's).
 //
 // The fake starts on a free local port, the command runs with OLLAMA_HOST set to it, and the exit
 // status of the command is returned. Test-only tool: built when LLMTRACE_BUILD_TESTS is on.
@@ -18,11 +21,16 @@
 #include <unistd.h>
 
 int main(int argc, char** argv) {
+  llmtrace_test::fake_ollama_config config;
+  if (argc >= 2 && std::string(argv[1]) == "--pacing") {
+    config.pacing = true;
+    --argc;
+    ++argv;
+  }
   if (argc < 2) {
-    std::fprintf(stderr, "usage: with_fake_ollama <program> [args...]\n");
+    std::fprintf(stderr, "usage: with_fake_ollama [--pacing] <program> [args...]\n");
     return 2;
   }
-  llmtrace_test::fake_ollama_config config;
   config.fixed_created_at = "2026-01-01T00:00:00Z";  // byte-stable responses for recordings
   llmtrace_test::fake_ollama server(config);
   const std::string url = server.base_url();

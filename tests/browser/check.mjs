@@ -114,6 +114,7 @@ try {
         chat.phases.every((p) => p.left >= p.barLeft - 0.5 && p.right <= p.barRight + 0.5),
         'demo: load, prompt_eval and eval phases drawn inside the chat bar');
   check(!!chat && chat.ttfc, 'demo: time to first chunk marked on the chat bar');
+  await page.click(`#wf .row[data-span-id="${chat.id}"]`);  // the picture shows the chat span's panel too
   await page.screenshot({ path: screenshot });
   check(fs.statSync(screenshot).size > 10000, `demo: screenshot written (${screenshot})`);
 

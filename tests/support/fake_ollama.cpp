@@ -469,9 +469,26 @@ struct fake_ollama::impl {
     return p;
   }
 
+  static std::int64_t prompt_eval_ns(const plan& p) {
+    return 1000000 + (p.prompt_eval_count - p.cached_tokens) * 250000;
+  }
+  static std::int64_t eval_ns_of(const plan& p) { return p.eval_count * 20000000; }
+
+  // Pacing mode: the wait before each stream line: load + prompt evaluation before the first, then
+  // the generation time shared out over the generated lines (the final done line follows at once).
+  static std::vector<std::chrono::nanoseconds> pace_lines(const plan& p, std::size_t lines) {
+    std::vector<std::chrono::nanoseconds> pace(lines, std::chrono::nanoseconds(0));
+    if (lines == 0) return pace;
+    pace[0] = std::chrono::nanoseconds(p.load_ns + prompt_eval_ns(p));
+    const std::size_t generated = lines - 1;
+    for (std::size_t i = 0; i < generated; ++i)
+      pace[i] += std::chrono::nanoseconds(eval_ns_of(p) / static_cast<std::int64_t>(generated));
+    return pace;
+  }
+
   static void add_metrics(ojson& o, const plan& p) {
-    const std::int64_t prompt_ns = 1000000 + (p.prompt_eval_count - p.cached_tokens) * 250000;
-    const std::int64_t eval_ns = p.eval_count * 20000000;
+    const std::int64_t prompt_ns = prompt_eval_ns(p);
+    const std::int64_t eval_ns = eval_ns_of(p);
     const std::int64_t total = p.load_ns + prompt_ns + eval_ns + k_overhead_ns;
     o["total_duration"] = total;
     if (p.load_ns) o["load_duration"] = p.load_ns;
@@ -704,7 +721,8 @@ struct fake_ollama::impl {
       if (want_context) fin["context"] = context_array(p, req.body);
       add_metrics(fin, p);
       lines.push_back(go_encode(fin) + "\n");
-      return writer.send_stream(res, std::move(lines), b);
+      auto pace = cfg.pacing ? pace_lines(p, lines.size()) : std::vector<std::chrono::nanoseconds>{};
+      return writer.send_stream(res, std::move(lines), b, std::move(pace));
     }
 
     std::string content, thinking;
@@ -717,6 +735,7 @@ struct fake_ollama::impl {
     o["done_reason"] = p.done_reason;
     if (want_context) o["context"] = context_array(p, req.body);
     add_metrics(o, p);
+    if (cfg.pacing && !writer.pause(std::chrono::nanoseconds(p.load_ns + prompt_eval_ns(p) + eval_ns_of(p)))) return;
     writer.send_body(res, go_encode(o), b);
   }
 
@@ -781,9 +800,11 @@ struct fake_ollama::impl {
     ojson o = ojson::object();
     o["model"] = model;
     o["embeddings"] = std::move(vectors);
-    o["total_duration"] = load + 1000000 + prompt_tokens * 50000 + k_overhead_ns;
+    const std::int64_t total = load + 1000000 + prompt_tokens * 50000 + k_overhead_ns;
+    o["total_duration"] = total;
     if (load) o["load_duration"] = load;
     o["prompt_eval_count"] = prompt_tokens;
+    if (cfg.pacing && !writer.pause(std::chrono::nanoseconds(total))) return;
     send_json(res, 200, o, true);
   }
 

@@ -84,6 +84,11 @@ struct fake_ollama_config {
   bool check_host_header = true;       // 403 for a non-local Host header, like the real server
   int utc_offset_minutes = -420;       // the server's local offset: /api/ps expires_at is written in it
   bool prompt_cache = true;            // false: no prompt cache (identical requests, identical answers)
+  // Pacing: take the time the responses report instead of answering at once. A chat/generate stream
+  // waits load + prompt evaluation before its first chunk, then each generated chunk its share of the
+  // generation time; a whole chat/generate answer waits the sum; /api/embed waits its total_duration.
+  // Off by default (tests stay fast); on for recordings whose timing matters (the demo's).
+  bool pacing = false;
 };
 
 // The default models: llama3.2 (warm, tools), qwen3 (thinking, tools), cold-llama (cold start,

@@ -27,6 +27,11 @@ void stream_writer::release() {
   wake_hung();
 }
 
+bool stream_writer::pause(std::chrono::nanoseconds d) {
+  std::unique_lock<std::mutex> lk(mu_);
+  return !cv_.wait_for(lk, d, [&] { return stopping_; });
+}
+
 void stream_writer::stop() {
   std::lock_guard<std::mutex> lk(mu_);
   stopping_ = true;
@@ -122,66 +127,78 @@ bool stream_writer::write_framed(httplib::DataSink& sink, const std::string& dat
 }
 
 // Installs the NDJSON stream on the response.
-void stream_writer::send_stream(httplib::Response& res, std::vector<std::string> lines, stream_behaviour b) {
+void stream_writer::send_stream(httplib::Response& res, std::vector<std::string> lines, stream_behaviour b,
+                                std::vector<std::chrono::nanoseconds> pace) {
   auto shared_lines = std::make_shared<std::vector<std::string>>(std::move(lines));
+  auto shared_pace = std::make_shared<std::vector<std::chrono::nanoseconds>>(std::move(pace));
   res.status = 200;
-  res.set_chunked_content_provider(k_ndjson_type, [this, shared_lines, b](std::size_t, httplib::DataSink& sink) {
-    std::mt19937_64 rng(b.seed);
-    const auto& ls = *shared_lines;
-    const std::size_t cut = std::min(b.after_chunks, ls.empty() ? 0 : ls.size() - 1);
-    auto write_lines = [&](std::size_t from, std::size_t to) {
-      if (b.mode == stream_mode::merge_lines) {
-        std::string all;
-        for (std::size_t i = from; i < to; ++i) all += ls[i];
-        return write_framed(sink, all, b, rng);
-      }
-      if (b.mode == stream_mode::random_splits) {
-        std::string all;
-        for (std::size_t i = from; i < to; ++i) all += ls[i];
-        return write_framed(sink, all, b, rng);
-      }
-      for (std::size_t i = from; i < to; ++i) {
-        if (!write_framed(sink, ls[i], b, rng)) return false;
-      }
-      return true;
-    };
-    switch (b.mode) {
-      case stream_mode::error_mid_stream: {
-        if (!write_lines(0, cut)) return false;
-        ojson err = ojson::object();
-        err["error"] = b.error_message;
-        if (!write_framed(sink, go_encode(err) + "\n", b, rng)) return false;
-        sink.done();
-        return true;
-      }
-      case stream_mode::eof_without_done:
-        if (!write_lines(0, cut)) return false;
-        sink.done();
-        return true;
-      case stream_mode::drop_after_chunks:
-        write_lines(0, cut);
-        return false;  // abort: the connection is closed without the terminating chunk
-      case stream_mode::hang_after_chunks: {
-        if (!write_lines(0, cut)) return false;
-        switch (hang(sink)) {
-          case hang_result::released:
-            break;
-          case hang_result::disconnected:
-            note_disconnect();
-            return false;
-          case hang_result::stopping:
-            return false;
-        }
-        if (!write_lines(cut, ls.size())) return false;
-        sink.done();
-        return true;
-      }
-      default:
-        if (!write_lines(0, ls.size())) return false;
-        sink.done();
-        return true;
-    }
-  });
+  res.set_chunked_content_provider(k_ndjson_type,
+                                   [this, shared_lines, shared_pace, b](std::size_t, httplib::DataSink& sink) {
+                                     std::mt19937_64 rng(b.seed);
+                                     const auto& ls = *shared_lines;
+                                     // Pacing: wait the time of lines [from, to) before writing them.
+                                     auto wait = [&](std::size_t from, std::size_t to) {
+                                       std::chrono::nanoseconds d{0};
+                                       for (std::size_t i = from; i < to && i < shared_pace->size(); ++i)
+                                         d += (*shared_pace)[i];
+                                       return d.count() == 0 || pause(d);
+                                     };
+                                     const std::size_t cut = std::min(b.after_chunks, ls.empty() ? 0 : ls.size() - 1);
+                                     auto write_lines = [&](std::size_t from, std::size_t to) {
+                                       if (b.mode == stream_mode::merge_lines) {
+                                         if (!wait(from, to)) return false;
+                                         std::string all;
+                                         for (std::size_t i = from; i < to; ++i) all += ls[i];
+                                         return write_framed(sink, all, b, rng);
+                                       }
+                                       if (b.mode == stream_mode::random_splits) {
+                                         if (!wait(from, to)) return false;
+                                         std::string all;
+                                         for (std::size_t i = from; i < to; ++i) all += ls[i];
+                                         return write_framed(sink, all, b, rng);
+                                       }
+                                       for (std::size_t i = from; i < to; ++i) {
+                                         if (!wait(i, i + 1) || !write_framed(sink, ls[i], b, rng)) return false;
+                                       }
+                                       return true;
+                                     };
+                                     switch (b.mode) {
+                                       case stream_mode::error_mid_stream: {
+                                         if (!write_lines(0, cut)) return false;
+                                         ojson err = ojson::object();
+                                         err["error"] = b.error_message;
+                                         if (!write_framed(sink, go_encode(err) + "\n", b, rng)) return false;
+                                         sink.done();
+                                         return true;
+                                       }
+                                       case stream_mode::eof_without_done:
+                                         if (!write_lines(0, cut)) return false;
+                                         sink.done();
+                                         return true;
+                                       case stream_mode::drop_after_chunks:
+                                         write_lines(0, cut);
+                                         return false;  // abort: the connection is closed without the terminating chunk
+                                       case stream_mode::hang_after_chunks: {
+                                         if (!write_lines(0, cut)) return false;
+                                         switch (hang(sink)) {
+                                           case hang_result::released:
+                                             break;
+                                           case hang_result::disconnected:
+                                             note_disconnect();
+                                             return false;
+                                           case hang_result::stopping:
+                                             return false;
+                                         }
+                                         if (!write_lines(cut, ls.size())) return false;
+                                         sink.done();
+                                         return true;
+                                       }
+                                       default:
+                                         if (!write_lines(0, ls.size())) return false;
+                                         sink.done();
+                                         return true;
+                                     }
+                                   });
 }
 
 // Installs a single JSON body (non-streaming reply) with the configured framing.

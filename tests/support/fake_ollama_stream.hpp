@@ -24,8 +24,12 @@ void send_text(httplib::Response& res, int status, const std::string& text);    
 
 class stream_writer {
  public:
-  // Installs the NDJSON stream on the response.
-  void send_stream(httplib::Response& res, std::vector<std::string> lines, stream_behaviour b);
+  // Installs the NDJSON stream on the response; with `pace` (one entry per line), each line is
+  // written after waiting its entry (pacing mode).
+  void send_stream(httplib::Response& res, std::vector<std::string> lines, stream_behaviour b,
+                   std::vector<std::chrono::nanoseconds> pace = {});
+  // Waits `d` (pacing mode) unless the server stops first; false when it stopped.
+  bool pause(std::chrono::nanoseconds d);
   // Installs a single JSON body (non-streaming reply) with the configured framing.
   void send_body(httplib::Response& res, std::string body, stream_behaviour b);
 
