@@ -219,11 +219,11 @@ std::vector<std::string> use_exporter_names(const std::vector<std::string>& requ
 /// with no log exporter at all, no logger provider is installed (logging stays a no-op). Reads OTEL_SDK_DISABLED (true:
 /// installs nothing, the guard does nothing), OTEL_TRACES_EXPORTER (otlp [default], console, file, html, none; a
 /// comma-separated list; unknown names are reported once and skipped), OTEL_TRACES_SAMPLER(_ARG), the limit and
-/// OTEL_BSP_* variables, OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES, LLMTRACE_TRACES_FILE, LLMTRACE_HTML_FILE and, for
-/// otlp, OTEL_EXPORTER_OTLP_*. Invalid values are reported once through the error handler and the
-/// defaults used. The console exporter gets its own simple processor (a trace prints as soon as its
-/// root ends); all other exporters share one batch processor through a multi_exporter. Under
-/// LLMTRACE_DISABLE this reads nothing and returns a guard that does nothing.
+/// OTEL_BSP_* variables, OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES, LLMTRACE_TRACES_FILE, LLMTRACE_HTML_FILE and,
+/// for otlp, OTEL_EXPORTER_OTLP_*. Invalid values are reported once through the error handler and the defaults used.
+/// The console exporter gets its own simple processor (a trace prints as soon as its root ends); all other exporters
+/// share one batch processor through a multi_exporter. Under LLMTRACE_DISABLE this reads nothing and returns a guard
+/// that does nothing.
 inline sdk_guard init(init_options options = {}) {
 #if !LLMTRACE_ENABLED
   (void)options;
