@@ -1,6 +1,7 @@
-// The light core must stay light: no JSON, HTTP client or HTTP server header behind trace.hpp, nor
-// behind the OTLP exporter options (their environment reading is standard-only too).
+// The light core must stay light: no JSON, HTTP client or HTTP server header behind trace.hpp or
+// metrics.hpp, nor behind the OTLP exporter options (their environment reading is standard-only too).
 #include <llmtrace/exporters/otlp_options.hpp>
+#include <llmtrace/metrics.hpp>
 #include <llmtrace/trace.hpp>
 
 #if defined(NLOHMANN_JSON_VERSION_MAJOR) || defined(INCLUDE_NLOHMANN_JSON_HPP_)

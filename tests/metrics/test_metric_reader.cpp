@@ -1,0 +1,120 @@
+#include "metrics_test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+using namespace llmtrace;
+using namespace metrics_test;
+namespace m = llmtrace::metrics;
+
+namespace {
+
+/// Counts exports and lets a test wait for the n-th one (no sleeps).
+struct signalling_exporter final : m::metric_exporter {
+  struct shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    int exports = 0;
+    int shutdowns = 0;
+    std::int64_t last_value = 0;
+    bool block = false;  // make exports hang until released
+  };
+  std::shared_ptr<shared> s = std::make_shared<shared>();
+  export_result export_metrics(const m::resource_metrics& rm) noexcept override {
+    std::unique_lock<std::mutex> lk(s->mu);
+    s->cv.wait(lk, [&] { return !s->block; });
+    ++s->exports;
+    if (const auto* md = rm.find("c"))
+      if (!md->number_points.empty()) s->last_value = md->number_points[0].as_int;
+    s->cv.notify_all();
+    return export_result::success;
+  }
+  bool shutdown(std::chrono::milliseconds) noexcept override {
+    std::lock_guard<std::mutex> lk(s->mu);
+    ++s->shutdowns;
+    return true;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("periodic reader: force_flush exports now, shutdown exports a last time") {
+  auto exp = std::make_unique<signalling_exporter>();
+  auto shared = exp->s;
+  m::periodic_reader_options po;
+  po.interval = std::chrono::hours(1);  // only flushes export in this test
+  po.timeout = std::chrono::seconds(10);
+  m::meter_provider_options o;
+  o.readers.push_back(std::make_unique<m::periodic_exporting_reader>(std::move(exp), po));
+  auto provider = std::make_shared<m::meter_provider>(std::move(o));
+  auto c = provider->get_meter("t").create_int64_counter("c");
+  c.add(4);
+  CHECK(provider->force_flush(std::chrono::seconds(10)));
+  {
+    std::lock_guard<std::mutex> lk(shared->mu);
+    CHECK(shared->exports == 1);
+    CHECK(shared->last_value == 4);
+  }
+  c.add(1);
+  CHECK(provider->shutdown(std::chrono::seconds(10)));
+  {
+    std::lock_guard<std::mutex> lk(shared->mu);
+    CHECK(shared->exports == 2);
+    CHECK(shared->last_value == 5);
+    CHECK(shared->shutdowns == 1);
+  }
+  CHECK(provider->shutdown());  // idempotent
+  CHECK_FALSE(provider->force_flush(std::chrono::milliseconds(100)));
+}
+
+TEST_CASE("periodic reader exports on its interval") {
+  auto exp = std::make_unique<signalling_exporter>();
+  auto shared = exp->s;
+  m::periodic_reader_options po;
+  po.interval = std::chrono::milliseconds(20);
+  m::meter_provider_options o;
+  o.readers.push_back(std::make_unique<m::periodic_exporting_reader>(std::move(exp), po));
+  auto provider = std::make_shared<m::meter_provider>(std::move(o));
+  provider->get_meter("t").create_int64_counter("c").add(1);
+  std::unique_lock<std::mutex> lk(shared->mu);
+  CHECK(shared->cv.wait_for(lk, std::chrono::seconds(20), [&] { return shared->exports >= 3; }));
+}
+
+TEST_CASE("periodic reader: flush and shutdown are bounded when the exporter hangs") {
+  core_test::captured_errors errors;
+  auto exp = std::make_unique<signalling_exporter>();
+  auto shared = exp->s;
+  shared->block = true;
+  m::periodic_reader_options po;
+  po.interval = std::chrono::hours(1);
+  m::meter_provider_options o;
+  o.readers.push_back(std::make_unique<m::periodic_exporting_reader>(std::move(exp), po));
+  auto provider = std::make_shared<m::meter_provider>(std::move(o));
+  provider->get_meter("t").create_int64_counter("c").add(1);
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK_FALSE(provider->force_flush(std::chrono::milliseconds(50)));
+  CHECK_FALSE(provider->shutdown(std::chrono::milliseconds(50)));
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+  CHECK(errors.count_containing("final export did not finish within") == 1);
+  {
+    std::lock_guard<std::mutex> lk(shared->mu);
+    shared->block = false;  // the abandoned worker finishes its export and exits on its own
+  }
+  shared->cv.notify_all();
+  std::unique_lock<std::mutex> lk(shared->mu);
+  CHECK(shared->cv.wait_for(lk, std::chrono::seconds(10), [&] { return shared->exports >= 1; }));
+}
+
+TEST_CASE("a reader collects nothing before it is registered or after shutdown") {
+  m::manual_reader loose;
+  m::resource_metrics out;
+  CHECK_FALSE(loose.collect(out));
+  manual_provider mp;
+  mp.meter.create_int64_counter("c").add(1);
+  CHECK(mp.readers[0]->collect(out));
+  CHECK(mp.provider->shutdown());
+  CHECK_FALSE(mp.readers[0]->collect(out));
+}
