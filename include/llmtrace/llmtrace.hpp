@@ -12,6 +12,7 @@
 #include <llmtrace/exporters/otlp_http_logs.hpp>
 #include <llmtrace/exporters/otlp_options.hpp>
 #include <llmtrace/http/curl_transport.hpp>
+#include <llmtrace/http/grpc_transport.hpp>
 #include <llmtrace/http/record_replay.hpp>
 #include <llmtrace/http/transport.hpp>
 #include <llmtrace/init.hpp>

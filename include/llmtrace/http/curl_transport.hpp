@@ -15,6 +15,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -130,6 +131,47 @@ struct curl_transfer {
 
 inline bool is_success_status(int status) noexcept { return status >= 200 && status < 300; }
 
+/// The status of a header-callback line that is a status line ("HTTP/2 200"); nullopt for others.
+inline std::optional<int> curl_status_line(std::string_view line) noexcept {
+  if (line.size() <= 5 || line.substr(0, 5) != "HTTP/") return std::nullopt;
+  const auto sp = line.find(' ');
+  int status = 0;
+  for (std::size_t i = sp == std::string_view::npos ? line.size() : sp + 1; i < line.size(); ++i) {
+    if (line[i] < '0' || line[i] > '9') break;
+    status = status * 10 + (line[i] - '0');
+  }
+  return status;
+}
+
+/// The options every llmtrace transfer shares: error buffer, URL, no signals, http(s) only, no
+/// redirects, TCP keep-alive and no-delay, no environment proxy for loopback hosts (when asked) and
+/// the TLS settings. False when libcurl refused one of them.
+inline bool curl_set_common(CURL* h, const std::string& url, const http::tls_options& tls, bool bypass_proxy,
+                            char* error_buffer) noexcept {
+  bool ok = true;
+  const auto set = [&](CURLoption opt, auto value) {
+    if (curl_easy_setopt(h, opt, value) != CURLE_OK) ok = false;
+  };
+  set(CURLOPT_ERRORBUFFER, error_buffer);
+  set(CURLOPT_URL, url.c_str());
+  set(CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500  // 7.85.0
+  set(CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  set(CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  set(CURLOPT_FOLLOWLOCATION, 0L);
+  set(CURLOPT_TCP_KEEPALIVE, 1L);
+  set(CURLOPT_TCP_NODELAY, 1L);
+  if (bypass_proxy && is_loopback_host(url_host(url))) set(CURLOPT_PROXY, "");
+  if (!tls.ca_file.empty()) set(CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.client_cert_file.empty()) set(CURLOPT_SSLCERT, tls.client_cert_file.c_str());
+  if (!tls.client_key_file.empty()) set(CURLOPT_SSLKEY, tls.client_key_file.c_str());
+  set(CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
+  set(CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+  return ok;
+}
+
 inline std::size_t curl_on_header(char* data, std::size_t size, std::size_t count, void* user) noexcept {
   auto* t = static_cast<curl_transfer*>(user);
   const std::size_t n = size * count;
@@ -137,16 +179,10 @@ inline std::size_t curl_on_header(char* data, std::size_t size, std::size_t coun
   try {
     std::string_view line(data, n);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    if (line.size() > 5 && line.substr(0, 5) == "HTTP/") {
+    if (const auto status = curl_status_line(line)) {
       // A new status line (after 1xx or a redirect): the headers so far belong to another response.
       t->resp->headers.clear();
-      const auto sp = line.find(' ');
-      int status = 0;
-      for (std::size_t i = sp == std::string_view::npos ? line.size() : sp + 1; i < line.size() && i < sp + 4; ++i) {
-        if (line[i] < '0' || line[i] > '9') break;
-        status = status * 10 + (line[i] - '0');
-      }
-      t->resp->status = status;
+      t->resp->status = *status;
       return n;
     }
     const auto colon = line.find(':');
@@ -304,18 +340,7 @@ class curl_transport final : public transport {
     const auto set = [&](CURLoption opt, auto value) {
       if (curl_easy_setopt(h, opt, value) != CURLE_OK) ok = false;
     };
-    set(CURLOPT_ERRORBUFFER, error_buffer);
-    set(CURLOPT_URL, req.url.c_str());
-    set(CURLOPT_NOSIGNAL, 1L);
-#if LIBCURL_VERSION_NUM >= 0x075500  // 7.85.0
-    set(CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    set(CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    set(CURLOPT_FOLLOWLOCATION, 0L);
-    set(CURLOPT_TCP_KEEPALIVE, 1L);
-    set(CURLOPT_TCP_NODELAY, 1L);
-    if (bypass_proxy && detail::is_loopback_host(detail::url_host(req.url))) set(CURLOPT_PROXY, "");
+    ok = detail::curl_set_common(h, req.url, req.tls, bypass_proxy, error_buffer);
 
     if (req.method == "GET") {
       set(CURLOPT_HTTPGET, 1L);
@@ -355,12 +380,6 @@ class curl_transport final : public transport {
       set(CURLOPT_XFERINFOFUNCTION, &detail::curl_on_progress);
       set(CURLOPT_XFERINFODATA, static_cast<void*>(&t));
     }
-
-    if (!req.tls.ca_file.empty()) set(CURLOPT_CAINFO, req.tls.ca_file.c_str());
-    if (!req.tls.client_cert_file.empty()) set(CURLOPT_SSLCERT, req.tls.client_cert_file.c_str());
-    if (!req.tls.client_key_file.empty()) set(CURLOPT_SSLKEY, req.tls.client_key_file.c_str());
-    set(CURLOPT_SSL_VERIFYPEER, req.tls.verify ? 1L : 0L);
-    set(CURLOPT_SSL_VERIFYHOST, req.tls.verify ? 2L : 0L);
 
     set(CURLOPT_HEADERFUNCTION, &detail::curl_on_header);
     set(CURLOPT_HEADERDATA, static_cast<void*>(&t));
