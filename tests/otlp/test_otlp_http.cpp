@@ -8,6 +8,7 @@
 #include <llmtrace/provider.hpp>
 #include <llmtrace/span.hpp>
 
+#include "otlp_test_support.hpp"
 #include "support/fake_collector.hpp"
 #include "support/js_decoder.hpp"
 #include "support/otlp_decode.hpp"
@@ -29,121 +30,12 @@
 using namespace llmtrace;
 using namespace std::chrono_literals;
 namespace t = llmtrace_test;
+using namespace otlp_test;
 
 namespace {
 
 using ms = std::chrono::milliseconds;
 using steady = std::chrono::steady_clock;
-
-/// Collects what reaches the error handler during a test; restores the default handler afterwards.
-class error_capture {
- public:
-  error_capture() {
-    set_error_handler([this](std::string_view m) {
-      std::lock_guard<std::mutex> lk(mu_);
-      messages_.emplace_back(m);
-    });
-  }
-  ~error_capture() { set_error_handler(nullptr); }
-  error_capture(const error_capture&) = delete;
-  error_capture& operator=(const error_capture&) = delete;
-
-  std::vector<std::string> messages() const {
-    std::lock_guard<std::mutex> lk(mu_);
-    return messages_;
-  }
-  std::size_t count_containing(std::string_view needle) const {
-    std::size_t n = 0;
-    for (const auto& m : messages())
-      if (m.find(needle) != std::string::npos) ++n;
-    return n;
-  }
-  std::string all() const {
-    std::string out;
-    for (const auto& m : messages()) out += m + "\n";
-    return out;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<std::string> messages_;
-};
-
-/// Sets environment variables for one test and clears every OTEL_EXPORTER_OTLP_* variable first.
-class env_guard {
- public:
-  env_guard() {
-    for (const char* n : all_names()) ::unsetenv(n);
-  }
-  ~env_guard() {
-    for (const char* n : all_names()) ::unsetenv(n);
-  }
-  env_guard(const env_guard&) = delete;
-  env_guard& operator=(const env_guard&) = delete;
-  env_guard& set(const char* name, const std::string& value) {
-    ::setenv(name, value.c_str(), 1);
-    return *this;
-  }
-
- private:
-  static std::vector<const char*> all_names() {
-    std::vector<const char*> out;
-    static const char* const suffixes[] = {"ENDPOINT",    "PROTOCOL",    "HEADERS",    "TIMEOUT",
-                                           "COMPRESSION", "CERTIFICATE", "CLIENT_KEY", "CLIENT_CERTIFICATE"};
-    static std::vector<std::string> names;
-    if (names.empty())
-      for (const char* s : suffixes) {
-        names.push_back(std::string("OTEL_EXPORTER_OTLP_") + s);
-        for (const char* signal : {"TRACES_", "METRICS_", "LOGS_"})
-          names.push_back(std::string("OTEL_EXPORTER_OTLP_") + signal + s);
-      }
-    for (const auto& n : names) out.push_back(n.c_str());
-    return out;
-  }
-};
-
-/// A few finished span records with known ids, and the pointers a span_batch views.
-struct test_batch {
-  explicit test_batch(std::size_t n = 3) {
-    res.attributes.set("service.name", "otlp-http-test");
-    scope.name = "otlp-test";
-    scope.version = "1.0";
-    spans.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      auto& s = spans[i];
-      s.context.trace_id = *trace_id::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");
-      s.context.span_id.bytes[7] = static_cast<std::uint8_t>(i + 1);
-      s.context.trace_flags = trace_flag_sampled;
-      if (i) s.parent_span_id.bytes[7] = 1;
-      s.set_name(i == 0 ? "POST /ask" : "chat llama3.2");
-      s.kind = i == 0 ? span_kind::server : span_kind::client;
-      s.start_time_unix_nano = 1'700'000'000'000'000'000 + static_cast<std::int64_t>(i) * 1000;
-      s.end_time_unix_nano = s.start_time_unix_nano + 5'000'000;
-      s.attributes.set("gen_ai.request.model", "llama3.2");
-      s.attributes.set("gen_ai.usage.input_tokens", 120 + static_cast<int>(i));
-      s.attributes.set("gen_ai.request.temperature", 0.7);
-      s.attributes.set("gen_ai.stop_sequences", std::vector<std::string>{"\n\n", "END"});
-      s.resource = &res;
-      s.scope = &scope;
-    }
-    if (n) {
-      span_event e;
-      e.name = "exception";
-      e.time_unix_nano = spans[0].start_time_unix_nano + 10;
-      e.attributes.set("exception.message", "model not found");
-      spans[0].events.push_back(e);
-      spans[0].status = status_code::error;
-      spans[0].status_message = "model not found";
-    }
-    for (const auto& s : spans) ptrs.push_back(&s);
-  }
-  span_batch batch() const { return span_batch(ptrs.data(), ptrs.size()); }
-
-  resource res;
-  instrumentation_scope scope;
-  std::vector<span_data> spans;
-  std::vector<const span_data*> ptrs;
-};
 
 /// A collector that closes connections after each answer, so that stopping it never waits for an
 /// idle keep-alive connection (tests that care about connection reuse use the default).
@@ -725,32 +617,6 @@ TEST_CASE("environment: invalid values are reported once each and the defaults u
 
   env.set("OTEL_EXPORTER_OTLP_TIMEOUT", "0");
   CHECK(otlp_http_options_from_env().timeout == ms(10000));
-}
-
-TEST_CASE("environment: grpc is reported clearly and http/protobuf to port 4318 is used") {
-  env_guard env;
-  {
-    error_capture errors;
-    env.set("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
-    const auto o = otlp_http_options_from_env();
-    CHECK(o.protocol == otlp_protocol::http_protobuf);
-    CHECK(o.endpoint == "http://localhost:4318/v1/traces");
-    REQUIRE(errors.messages().size() == 1);
-    const auto m = errors.messages()[0];
-    CHECK(m.find("OTEL_EXPORTER_OTLP_PROTOCOL=grpc") != std::string::npos);
-    CHECK(m.find("gRPC exporter is not supported yet") != std::string::npos);
-    CHECK(m.find("http/protobuf") != std::string::npos);
-    CHECK(m.find("http://localhost:4318/v1/traces") != std::string::npos);
-  }
-  {
-    error_capture errors;
-    env.set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector:4317");
-    CHECK(otlp_http_options_from_env().endpoint == "http://otel-collector:4318/v1/traces");
-    env.set("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "GRPC").set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://otel:4317");
-    CHECK(otlp_http_options_from_env().endpoint == "http://otel:4318/v1/traces");
-    CHECK(errors.count_containing("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc") == 1);
-    CHECK(errors.messages().size() == 2);
-  }
 }
 
 TEST_CASE("environment end to end: base URL, percent-decoded header, http/json and gzip reach the collector") {

@@ -290,6 +290,9 @@ void grpc_collector::reset() {
   impl_->h1_lines.clear();
 }
 
+void grpc_collector::sync() { impl_->command({{"op", "sync"}}); }
+void grpc_collector::record_bodies(bool on) { impl_->command({{"op", "bodies"}, {"on", on}}); }
+
 grpc_collector& shared_grpc_collector() {
   static grpc_collector instance;
   return instance;

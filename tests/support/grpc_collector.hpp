@@ -73,6 +73,11 @@ class grpc_collector {
   // Back to a fresh state for the next test: empty queue, default ok(), hung requests released,
   // recorded requests forgotten.
   void reset();
+  // Returns once every request the server answered so far is in requests() (a command round trip:
+  // the server writes each request's record before answering it).
+  void sync();
+  // Whether request bodies are recorded (on after reset(); benchmarks turn it off).
+  void record_bodies(bool on);
 
   std::vector<grpc_received> requests() const;
   grpc_received request(std::size_t index) const;  // throws std::out_of_range

@@ -16,6 +16,8 @@ the C++ test to decode. Started by tests/support/grpc_collector.cpp; talks JSON 
           {"op": "default", "id": n, "reply": REPLY}            when the queue is empty
           {"op": "release", "id": n}                            let every hung request finish
           {"op": "reset", "id": n}                              empty queue, default OK, release
+          {"op": "bodies", "id": n, "on": false}                stop recording request bodies
+          {"op": "sync", "id": n}                               (any other op) just the ack
           {"op": "quit"}                                        (or end of input) stop everything
   REPLY   {"code": 0, "message": "", "body": "<base64 response message>", "retry_delay_ms": 250,
            "hang": false}
@@ -89,6 +91,7 @@ class Script:
         self.default = {"code": 0}
         self.hung = []  # events of the requests a hang reply is holding
         self.seq = 0
+        self.bodies = True  # record request bodies (off for benchmarks)
 
     def take(self):
         with self.lock:
@@ -115,7 +118,7 @@ def make_handler(method, tls):
             "event": "request",
             "seq": seq,
             "method": method,
-            "body": base64.b64encode(request).decode(),
+            "body": base64.b64encode(request).decode() if script.bodies else "",
             "metadata": [[k, v if isinstance(v, str) else base64.b64encode(v).decode()]
                          for k, v in context.invocation_metadata()],
             "peer": context.peer(),
@@ -232,12 +235,15 @@ def main():
             elif op == "default":
                 with script.lock:
                     script.default = cmd["reply"]
+            elif op == "bodies":
+                script.bodies = bool(cmd["on"])
             elif op == "release":
                 release_hung()
             elif op == "reset":
                 with script.lock:
                     script.queue = []
                     script.default = {"code": 0}
+                    script.bodies = True
                 release_hung()
             emit({"event": "ack", "id": cmd.get("id")})
         release_hung()

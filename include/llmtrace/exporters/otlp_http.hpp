@@ -1,4 +1,4 @@
-// llmtrace/exporters/otlp_http.hpp: the OTLP/HTTP trace exporter (http/protobuf or http/json, optional
+// llmtrace/exporters/otlp_http.hpp: the OTLP trace exporter (http/protobuf, http/json or grpc, optional
 // gzip) with retries, Retry-After, partial-success reporting, rate-limited failure summaries and
 // counters. Adds libcurl (the default transport), nlohmann_json and zlib (with LLMTRACE_HAS_ZLIB);
 // its options and their OTEL_EXPORTER_OTLP_* reading are in otlp_options.hpp (standard headers only).
@@ -10,11 +10,13 @@
 #include <llmtrace/detail/civil_date.hpp>
 #include <llmtrace/detail/clock.hpp>
 #include <llmtrace/detail/env.hpp>
+#include <llmtrace/detail/gzip.hpp>
 #include <llmtrace/detail/random.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/exporters/otlp_options.hpp>
 #include <llmtrace/http/curl_transport.hpp>
+#include <llmtrace/http/grpc_transport.hpp>
 #include <llmtrace/http/transport.hpp>
 #include <llmtrace/otlp/json.hpp>
 #include <llmtrace/otlp/protobuf.hpp>
@@ -35,10 +37,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#if defined(LLMTRACE_HAS_ZLIB)
-#include <zlib.h>
-#endif
 
 LLMTRACE_BEGIN_NAMESPACE
 
@@ -149,21 +147,32 @@ inline void otlp_scrub(std::string& s, std::string_view secret) {
 
 namespace detail {
 
-/// The OTLP/HTTP exporter machinery, for any signal: `Signal::base` is the exporter interface,
-/// `Signal::batch` its batch, `Signal::encode(protocol, batch, out)` writes the request body,
-/// `Signal::noun` names the records in messages and `Signal::rejected_key` is the JSON name of the
-/// partial-success count ("rejectedSpans", ...). Export failures are counted (stats()) and reported
-/// through the error handler at most once per minute while they last, with header values (API keys)
-/// scrubbed from every message.
+/// The OTLP exporter machinery, for any signal, over OTLP/HTTP or, with otlp_protocol::grpc,
+/// OTLP/gRPC (same retries, timeouts, counters and reports; gRPC statuses are retried as OTLP says,
+/// RetryInfo taking the place of Retry-After): `Signal::base` is the exporter interface,
+/// `Signal::batch` its batch, `Signal::signal` the OTLP signal (its gRPC Export method),
+/// `Signal::encode(protocol, batch, out)` writes the request body, `Signal::noun` names the records in
+/// messages and `Signal::rejected_key` is the JSON name of the partial-success count ("rejectedSpans",
+/// ...). Export failures are counted (stats()) and reported through the error handler at most once per
+/// minute while they last, with header values (API keys) scrubbed from every message.
 template <typename Signal>
 class basic_otlp_http_exporter : public Signal::base {
   using batch_type = typename Signal::batch;
 
  public:
-  /// `transport` defaults to the process-wide libcurl transport (http::default_transport()).
+  /// `transport` defaults to the process-wide libcurl transport (http::default_transport()); with the
+  /// grpc protocol, `grpc` defaults to a channel of the exporter's own (one HTTP/2 connection, ended
+  /// by shutdown()).
   explicit basic_otlp_http_exporter(otlp_http_options options = {},
-                                    std::shared_ptr<http::transport> transport = nullptr)
+                                    std::shared_ptr<http::transport> transport = nullptr,
+                                    std::shared_ptr<http::grpc_transport> grpc = nullptr)
       : opt_(std::move(options)), transport_(transport ? std::move(transport) : http::default_transport()) {
+    if (opt_.protocol == otlp_protocol::grpc) {
+      owns_grpc_ = !grpc;
+      grpc_ = grpc ? std::move(grpc) : std::make_shared<http::grpc_channel>();
+      if (opt_.endpoint == otlp_http_options{}.endpoint) opt_.endpoint = std::string(otlp_grpc_default_endpoint);
+      if (auto target = detail::otlp_grpc_target(opt_.endpoint, opt_.insecure)) opt_.endpoint = std::move(*target);
+    }
     if (opt_.timeout.count() <= 0) opt_.timeout = std::chrono::milliseconds(10000);
     if (opt_.retry.max_attempts == 0) opt_.retry.max_attempts = 1;
     if (opt_.retry.backoff_multiplier < 1.0) opt_.retry.backoff_multiplier = 1.0;
@@ -180,14 +189,12 @@ class basic_otlp_http_exporter : public Signal::base {
           "uncompressed");
 #endif
     }
-    build_request();
+    if (grpc_)
+      build_grpc_request();
+    else
+      build_request();
   }
-  ~basic_otlp_http_exporter() override {
-    shutdown(std::chrono::milliseconds(0));
-#if defined(LLMTRACE_HAS_ZLIB)
-    if (zs_ready_) deflateEnd(&zs_);
-#endif
-  }
+  ~basic_otlp_http_exporter() override { shutdown(std::chrono::milliseconds(0)); }
   basic_otlp_http_exporter(const basic_otlp_http_exporter&) = delete;
   basic_otlp_http_exporter& operator=(const basic_otlp_http_exporter&) = delete;
 
@@ -223,6 +230,7 @@ class basic_otlp_http_exporter : public Signal::base {
       std::unique_lock<std::mutex> lk(mu_);
       stopping_ = true;
       wake_cv_.notify_all();
+      if (grpc_ && owns_grpc_) grpc_->shutdown();  // ends a call in progress at once
       return idle_cv_.wait_for(lk, timeout, [&] { return !busy_; });
     } catch (...) {
       return false;
@@ -293,6 +301,20 @@ class basic_otlp_http_exporter : public Signal::base {
     if (!user_agent) req_.headers.push_back({"User-Agent", "OTel-OTLP-Exporter-Cpp-llmtrace/" LLMTRACE_VERSION_STRING});
   }
 
+  void build_grpc_request() {
+    grpc_req_.target = opt_.endpoint;
+    grpc_req_.method = std::string(otlp_grpc_method(Signal::signal));
+    grpc_req_.tls = opt_.tls;
+    grpc_req_.gzip = gzip_;
+    for (const auto& h : opt_.headers) {
+      if (detail::grpc_reserved_metadata(detail::to_lower(h.name))) {
+        report("OTLP exporter: ignoring the configured header " + h.name + " (gRPC sets it)");
+        continue;
+      }
+      grpc_req_.metadata.push_back(h);
+    }
+  }
+
   void count_failure(std::uint64_t n) noexcept {
     dropped_.fetch_add(n, std::memory_order_relaxed);
     failed_batches_.fetch_add(1, std::memory_order_relaxed);
@@ -308,18 +330,27 @@ class basic_otlp_http_exporter : public Signal::base {
     for (std::uint32_t attempt = 1;; ++attempt) {
       const auto left = detail::time_left(deadline);
       if (left.count() == 0) return give_up(n, "the export timeout of " + ms_text(opt_.timeout) + " passed");
-      req_.timeout = left;
-      req_.connect_timeout = left;
-      const http::response resp = transport_->send(req_);
       attempt_result r;
+      otlp::partial_success ps;
       try {
-        r = classify(resp);
+        if (grpc_) {
+          grpc_req_.timeout = left;
+          const http::grpc_response g = grpc_->call(grpc_req_);
+          r = classify(g);
+          if (r.kind == attempt_result::success) otlp::decode_export_response(g.message, ps);
+        } else {
+          req_.timeout = left;
+          req_.connect_timeout = left;
+          const http::response resp = transport_->send(req_);
+          r = classify(resp);
+          if (r.kind == attempt_result::success) ps = partial(resp);
+        }
       } catch (...) {
         r.kind = attempt_result::final;
         r.reason = "could not read the response (out of memory)";
       }
       if (r.kind == attempt_result::success) {
-        on_success(n, resp);
+        on_success(n, ps);
         return export_result::success;
       }
       if (r.kind == attempt_result::final) return give_up(n, r.reason);
@@ -336,33 +367,17 @@ class basic_otlp_http_exporter : public Signal::base {
   }
 
   void encode(const batch_type& spans) {
+    if (grpc_) {  // the channel frames (and compresses) the message
+      Signal::encode(otlp_protocol::http_protobuf, spans, plain_);
+      grpc_req_.message = plain_;
+      return;
+    }
     std::string& target = gzip_ ? plain_ : req_.body;
     Signal::encode(opt_.protocol, spans, target);
     if (gzip_) compress(plain_, req_.body);
   }
 
-  void compress(const std::string& in, std::string& out) {
-#if defined(LLMTRACE_HAS_ZLIB)
-    if (!zs_ready_) {
-      zs_ = z_stream{};
-      if (deflateInit2_(&zs_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                        static_cast<int>(sizeof(z_stream))) != Z_OK)
-        throw std::bad_alloc();
-      zs_ready_ = true;
-    } else {
-      deflateReset(&zs_);
-    }
-    out.resize(deflateBound(&zs_, static_cast<uLong>(in.size())));
-    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs_.avail_in = static_cast<uInt>(in.size());
-    zs_.next_out = reinterpret_cast<Bytef*>(&out[0]);
-    zs_.avail_out = static_cast<uInt>(out.size());
-    if (deflate(&zs_, Z_FINISH) != Z_STREAM_END) throw std::bad_alloc();
-    out.resize(static_cast<std::size_t>(zs_.total_out));
-#else
-    out = in;
-#endif
-  }
+  void compress(const std::string& in, std::string& out) { gzip_compressor_.compress(in, out); }
 
   /// Exponential backoff for the wait after attempt `attempt` (1-based), with jitter in [50%, 100%].
   std::chrono::milliseconds backoff(std::uint32_t attempt) const noexcept {
@@ -415,6 +430,19 @@ class basic_otlp_http_exporter : public Signal::base {
     return r;
   }
 
+  /// A gRPC answer: OK, or retryable as OTLP says (RetryInfo's delay taking Retry-After's place).
+  static attempt_result classify(const http::grpc_response& g) {
+    attempt_result r;
+    if (g.ok()) {
+      r.kind = attempt_result::success;
+      return r;
+    }
+    r.kind = g.retryable() ? attempt_result::retryable : attempt_result::final;
+    r.reason = g.describe();
+    if (r.kind == attempt_result::retryable) r.retry_after = g.retry_delay;
+    return r;
+  }
+
   /// ": <google.rpc.Status message>" or a text excerpt of an error body ("" when there is none).
   std::string error_detail(const http::response& resp) const {
     if (resp.body.empty()) return {};
@@ -461,12 +489,7 @@ class basic_otlp_http_exporter : public Signal::base {
     return ps;
   }
 
-  void on_success(std::uint64_t n, const http::response& resp) noexcept {
-    otlp::partial_success ps;
-    try {
-      ps = partial(resp);
-    } catch (...) {
-    }
+  void on_success(std::uint64_t n, const otlp::partial_success& ps) noexcept {
     const auto rejected = static_cast<std::uint64_t>(ps.rejected_spans > 0 ? ps.rejected_spans : 0);
     exported_.fetch_add(n - std::min(n, rejected), std::memory_order_relaxed);
     rejected_.fetch_add(rejected, std::memory_order_relaxed);
@@ -552,11 +575,11 @@ class basic_otlp_http_exporter : public Signal::base {
 
   // Used by the exporting thread only.
   http::request req_;
-  std::string plain_;  // the uncompressed body when gzip is on
-#if defined(LLMTRACE_HAS_ZLIB)
-  z_stream zs_{};
-  bool zs_ready_ = false;
-#endif
+  std::string plain_;                           // the uncompressed body when gzip is on (always, for grpc)
+  std::shared_ptr<http::grpc_transport> grpc_;  // set for the grpc protocol
+  bool owns_grpc_ = false;
+  http::grpc_request grpc_req_;
+  detail::gzip_compressor gzip_compressor_;
 
   std::mutex mu_;
   std::condition_variable wake_cv_;  // ends a retry wait at shutdown
@@ -579,6 +602,7 @@ class basic_otlp_http_exporter : public Signal::base {
 struct otlp_traces_signal {
   using base = exporter;
   using batch = span_batch;
+  static constexpr otlp_signal signal = otlp_signal::traces;
   static constexpr const char* noun = "spans";
   static constexpr const char* rejected_key = "rejectedSpans";
   static constexpr const char* rejected_key_snake = "rejected_spans";

@@ -22,6 +22,7 @@ namespace detail {
 struct otlp_logs_signal {
   using base = log_exporter;
   using batch = log_batch;
+  static constexpr otlp_signal signal = otlp_signal::logs;
   static constexpr const char* noun = "log records";
   static constexpr const char* rejected_key = "rejectedLogRecords";
   static constexpr const char* rejected_key_snake = "rejected_log_records";

@@ -50,14 +50,31 @@ constexpr std::string_view otlp_signal_path(otlp_signal s) noexcept {
   return "/v1/traces";
 }
 
+/// The OTLP/gRPC method a signal's exports call.
+constexpr std::string_view otlp_grpc_method(otlp_signal s) noexcept {
+  switch (s) {
+    case otlp_signal::metrics:
+      return "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+    case otlp_signal::logs:
+      return "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+    case otlp_signal::traces:
+      break;
+  }
+  return "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+}
+
 /// `base` (OTEL_EXPORTER_OTLP_ENDPOINT) with the signal's path appended ("/v1/traces" for traces).
 inline std::string otlp_signal_url(std::string_view base, otlp_signal s) {
   while (!base.empty() && base.back() == '/') base.remove_suffix(1);
   return std::string(base) + std::string(otlp_signal_path(s));
 }
 
-/// The body encoding (OTEL_EXPORTER_OTLP_PROTOCOL): binary protobuf or OTLP/JSON.
-enum class otlp_protocol : unsigned char { http_protobuf, http_json };
+/// The protocol (OTEL_EXPORTER_OTLP_PROTOCOL): OTLP/HTTP with binary protobuf or OTLP/JSON bodies, or
+/// OTLP/gRPC (protobuf over HTTP/2, http/grpc_transport.hpp). grpc is only ever used when chosen.
+enum class otlp_protocol : unsigned char { http_protobuf, http_json, grpc };
+
+/// The OTLP/gRPC endpoint when none is configured (the collector's gRPC port).
+inline constexpr std::string_view otlp_grpc_default_endpoint = "http://localhost:4317";
 
 /// Request body compression (OTEL_EXPORTER_OTLP_COMPRESSION).
 enum class otlp_compression : unsigned char { none, gzip };
@@ -76,8 +93,13 @@ struct otlp_retry_options {
 /// build it with otlp_signal_url("http://localhost:4318", s) as endpoint for another signal).
 struct otlp_http_options {
   /// The full URL data is POSTed to (from OTEL_EXPORTER_OTLP_ENDPOINT: the base URL + the signal path).
+  /// For grpc, the collector's address ("http://host:4317", "https://host:4317" or "host:4317", see
+  /// `insecure`); left at the HTTP default, it becomes otlp_grpc_default_endpoint.
   std::string endpoint = "http://localhost:4318/v1/traces";
   otlp_protocol protocol = otlp_protocol::http_protobuf;
+  /// grpc with an endpoint without scheme: plain text (h2c) when true, TLS when false (the
+  /// specification's default). Ignored when the endpoint says http:// or https://.
+  bool insecure = false;
   /// Extra request headers (API keys, tenant ids). Their values are never written to any message.
   std::vector<http::header> headers;
   /// Limit for one export, retries and waits included.
@@ -98,20 +120,29 @@ inline std::optional<std::pair<std::string, std::string>> otlp_env(otlp_signal s
   return get_env_first({specific.c_str(), generic.c_str()});
 }
 
+/// An OTLP/gRPC endpoint as the transport takes it: an http(s) URL as given, or a scheme-less
+/// `host:port` with "http://" (insecure) or "https://" in front; nullopt for anything else.
+inline std::optional<std::string> otlp_grpc_target(std::string_view endpoint, bool insecure) {
+  if (is_http_url(endpoint)) return std::string(endpoint);
+  if (endpoint.empty() || endpoint.find("://") != std::string_view::npos ||
+      endpoint.find_first_of(" /?#@") != std::string_view::npos)
+    return std::nullopt;
+  return std::string(insecure ? "http://" : "https://") + std::string(endpoint);
+}
+
 }  // namespace detail
 
 /// Reads OTEL_EXPORTER_OTLP_<SIGNAL>_* and OTEL_EXPORTER_OTLP_* (the signal-specific variable wins):
 /// ENDPOINT (a base URL: the signal path, e.g. "/v1/traces", is appended; the <SIGNAL>_ENDPOINT URL is
-/// used as is), PROTOCOL (http/protobuf, http/json; grpc is not supported yet: reported, and
-/// http/protobuf to port 4318 is used), HEADERS (percent-decoded key=value list), TIMEOUT (ms),
-/// COMPRESSION (gzip, none), CERTIFICATE, CLIENT_KEY, CLIENT_CERTIFICATE. Invalid values are reported
-/// once each through the error handler and the default is used. Header values never appear in any message.
+/// used as is), PROTOCOL (http/protobuf, http/json, grpc: then the endpoint defaults to
+/// http://localhost:4317 and both ENDPOINT variables are used as given, a scheme-less host:port
+/// with INSECURE=true meaning plain text and TLS otherwise), INSECURE (true, false), HEADERS (percent-decoded key=value
+/// list), TIMEOUT (ms), COMPRESSION (gzip, none), CERTIFICATE, CLIENT_KEY, CLIENT_CERTIFICATE. Invalid values are
+/// reported once each through the error handler and the default is used. Header values never appear in any message.
 inline otlp_http_options otlp_http_options_from_env(otlp_signal signal = otlp_signal::traces) {
   otlp_http_options o;
   o.endpoint = otlp_signal_url("http://localhost:4318", signal);
 
-  bool grpc_requested = false;
-  std::string grpc_variable;
   if (const auto v = detail::otlp_env(signal, "PROTOCOL")) {
     const std::string p = detail::to_lower(v->second);
     if (p == "http/protobuf") {
@@ -119,46 +150,45 @@ inline otlp_http_options otlp_http_options_from_env(otlp_signal signal = otlp_si
     } else if (p == "http/json") {
       o.protocol = otlp_protocol::http_json;
     } else if (p == "grpc") {
-      grpc_requested = true;
-      grpc_variable = v->first;
+      o.protocol = otlp_protocol::grpc;
     } else {
       detail::report_invalid(v->first, v->second, "http/protobuf, http/json or grpc", "http/protobuf");
     }
   }
 
   const std::string signal_endpoint = "OTEL_EXPORTER_OTLP_" + std::string(otlp_signal_env_name(signal)) + "_ENDPOINT";
-  bool endpoint_is_signal_url = false;
-  if (const auto v = detail::get_env(signal_endpoint.c_str())) {
-    if (detail::is_http_url(*v)) {
-      o.endpoint = *v;
-      endpoint_is_signal_url = true;
-    } else {
-      detail::report_error("invalid " + signal_endpoint + "=" + detail::redact_url(*v) +
-                           " (expected an http:// or https:// URL); using the default " + o.endpoint);
+  if (o.protocol == otlp_protocol::grpc) {
+    // OTLP/gRPC: the endpoint is the collector's address, used as given (no signal path), from the
+    // signal-specific and the generic variable alike; INSECURE only matters without a scheme.
+    o.endpoint = std::string(otlp_grpc_default_endpoint);
+    if (const auto v = detail::otlp_env(signal, "INSECURE"))
+      o.insecure = detail::parse_bool(v->first, v->second, false);
+    if (const auto v = detail::get_env_first({signal_endpoint.c_str(), "OTEL_EXPORTER_OTLP_ENDPOINT"})) {
+      if (auto target = detail::otlp_grpc_target(v->second, o.insecure)) {
+        o.endpoint = std::move(*target);
+      } else {
+        detail::report_error("invalid " + v->first + "=" + detail::redact_url(v->second) +
+                             " (expected http://host:port, https://host:port or host:port for grpc); using the "
+                             "default " +
+                             o.endpoint);
+      }
     }
-  } else if (const auto b = detail::get_env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
-    if (detail::is_http_url(*b)) {
-      o.endpoint = otlp_signal_url(*b, signal);
-    } else {
-      detail::report_error("invalid OTEL_EXPORTER_OTLP_ENDPOINT=" + detail::redact_url(*b) +
-                           " (expected an http:// or https:// URL); using the default " + o.endpoint);
+  } else {
+    if (const auto v = detail::get_env(signal_endpoint.c_str())) {
+      if (detail::is_http_url(*v)) {
+        o.endpoint = *v;
+      } else {
+        detail::report_error("invalid " + signal_endpoint + "=" + detail::redact_url(*v) +
+                             " (expected an http:// or https:// URL); using the default " + o.endpoint);
+      }
+    } else if (const auto b = detail::get_env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+      if (detail::is_http_url(*b)) {
+        o.endpoint = otlp_signal_url(*b, signal);
+      } else {
+        detail::report_error("invalid OTEL_EXPORTER_OTLP_ENDPOINT=" + detail::redact_url(*b) +
+                             " (expected an http:// or https:// URL); using the default " + o.endpoint);
+      }
     }
-  }
-
-  if (grpc_requested) {
-    // A gRPC endpoint names the collector's gRPC port (4317) and has no path: point it at OTLP/HTTP.
-    o.protocol = otlp_protocol::http_protobuf;
-    const auto parts = detail::split_url(o.endpoint);
-    if (parts.port == "4317")
-      o.endpoint.replace(static_cast<std::size_t>(parts.port.data() - o.endpoint.data()), 4, "4318");
-    const auto path = detail::split_url(o.endpoint).path;
-    if (endpoint_is_signal_url && (path.empty() || path == "/")) o.endpoint = otlp_signal_url(o.endpoint, signal);
-    detail::report_error(grpc_variable +
-                         "=grpc: the OTLP/gRPC exporter is not supported yet by llmtrace; exporting with "
-                         "http/protobuf to " +
-                         detail::redact_url(o.endpoint) +
-                         " instead (OTLP/HTTP, the collector's port 4318). Set the protocol to http/protobuf "
-                         "to silence this message.");
   }
 
   if (const auto v = detail::otlp_env(signal, "HEADERS"))

@@ -8,6 +8,7 @@
 #include <llmtrace/config.hpp>
 #include <llmtrace/detail/env.hpp>
 #include <llmtrace/detail/gzip.hpp>
+#include <llmtrace/detail/url.hpp>
 #include <llmtrace/http/curl_transport.hpp>
 #include <llmtrace/http/transport.hpp>
 #include <llmtrace/otlp/protobuf.hpp>
@@ -307,10 +308,9 @@ inline std::optional<std::chrono::milliseconds> grpc_retry_delay(std::string_vie
 
 /// The scheme and authority of `target` ("https://host:port" without any path, query or fragment).
 inline std::string_view grpc_target_base(std::string_view target) noexcept {
-  const auto scheme = target.find("://");
-  if (scheme == std::string_view::npos) return target;
-  const auto end = target.find_first_of("/?#", scheme + 3);
-  return end == std::string_view::npos ? target : target.substr(0, end);
+  const url_parts p = split_url(target);
+  if (!p.has_authority) return target;
+  return target.substr(0, static_cast<std::size_t>(p.host_port.data() + p.host_port.size() - target.data()));
 }
 
 /// Header names the transport sets itself; metadata with these names is not sent.
