@@ -19,15 +19,15 @@ using namespace llmtrace;
 
 namespace {
 
-constexpr std::size_t batch_spans = 512;
+constexpr std::int64_t batch_spans = 512;
 
 /// 512 finished chat spans with 6 attributes each (the shape of bench_otlp's batches).
 struct span_batch_fixture {
   span_batch_fixture() {
     res.attributes.set("service.name", "bench-otlp-grpc");
     scope.name = "bench";
-    spans.resize(batch_spans);
-    for (std::size_t i = 0; i < batch_spans; ++i) {
+    spans.resize(static_cast<std::size_t>(batch_spans));
+    for (std::size_t i = 0; i < spans.size(); ++i) {
       auto& s = spans[i];
       s.context.trace_id = *trace_id::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");
       s.context.span_id.bytes[6] = static_cast<std::uint8_t>(i >> 8);
