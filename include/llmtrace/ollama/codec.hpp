@@ -562,11 +562,16 @@ inline std::string encode(const copy_request& r) {
   return o.dump();
 }
 
-/// Copying forms of decode() (see above).
-template <typename Response, typename = decltype(decode(std::declval<json&&>(), std::declval<Response&>()))>
-void decode(const json& j, Response& r) {
-  decode(json(j), r);
-}
+/// Copying forms of decode() (see above). One overload per response type: a generic template
+/// constrained on the moving form recursed without end in clang's overload resolution.
+inline void decode(const json& j, chat_response& r) { decode(json(j), r); }
+inline void decode(const json& j, generate_response& r) { decode(json(j), r); }
+inline void decode(const json& j, embed_response& r) { decode(json(j), r); }
+inline void decode(const json& j, embeddings_response& r) { decode(json(j), r); }
+inline void decode(const json& j, list_response& r) { decode(json(j), r); }
+inline void decode(const json& j, ps_response& r) { decode(json(j), r); }
+inline void decode(const json& j, show_response& r) { decode(json(j), r); }
+inline void decode(const json& j, progress_response& r) { decode(json(j), r); }
 
 /// Message JSON as Ollama expects it (for logging or custom requests).
 inline json to_json(const message& m) { return detail::encode_message(m, "/api/chat"); }
