@@ -219,12 +219,12 @@ struct exemplar_slot {
       if (s1 == 0) return false;
       if (s1 & 1u) continue;
       std::uint64_t w[3];
-      const std::uint64_t v = value.load(std::memory_order_relaxed);
-      const std::uint64_t t = time.load(std::memory_order_relaxed);
-      w[0] = trace_hi.load(std::memory_order_relaxed);
-      w[1] = trace_lo.load(std::memory_order_relaxed);
-      w[2] = span.load(std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_acquire);
+      // Acquire loads (no fence: TSan does not model fences) keep the re-check below after them.
+      const std::uint64_t v = value.load(std::memory_order_acquire);
+      const std::uint64_t t = time.load(std::memory_order_acquire);
+      w[0] = trace_hi.load(std::memory_order_acquire);
+      w[1] = trace_lo.load(std::memory_order_acquire);
+      w[2] = span.load(std::memory_order_acquire);
       if (seq.load(std::memory_order_relaxed) != s1) continue;
       out.value = bits_double(v);
       out.time_unix_nano = static_cast<std::int64_t>(t);
