@@ -55,7 +55,10 @@ namespace detail {
 /// objects (kvlistValue); bytesValue stays its base64 text.
 inline nlohmann::json plain_value(const nlohmann::json& v) {
   if (!v.is_object() || v.empty()) return nullptr;
-  const auto& [key, val] = *v.items().begin();
+  // Iterate the object itself: items() returns a temporary proxy that would not outlive this line.
+  const auto first = v.begin();
+  const std::string& key = first.key();
+  const nlohmann::json& val = first.value();
   if (key == "stringValue" || key == "bytesValue") return val.is_string() ? val : nlohmann::json(val.dump());
   if (key == "boolValue") return val.is_boolean() ? val : nlohmann::json(val.dump());
   if (key == "doubleValue") return val;
