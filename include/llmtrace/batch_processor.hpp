@@ -195,6 +195,15 @@ class batch_engine {
 
   /// Counters; after shutdown, exported + dropped() equals the number of records enqueued.
   processor_stats stats() const noexcept { return snapshot(*st_); }
+  /// Keeps `owner` alive as long as the worker runs (see span_processor::retain_while_exporting).
+  void retain(std::shared_ptr<const void> owner) noexcept {
+    std::lock_guard<std::mutex> lk(st_->mu);
+    try {
+      st_->retained.push_back(std::move(owner));
+    } catch (...) {
+      report_error("batch processor: out of memory keeping the provider's resource for the export worker");
+    }
+  }
   const batch_options& options() const noexcept { return st_->opt; }
 
  private:
@@ -212,6 +221,7 @@ class batch_engine {
     std::condition_variable cv;       // wakes the worker
     std::condition_variable done_cv;  // wakes flush/shutdown waiters
     std::vector<std::shared_ptr<record_ring<Record>>> rings;
+    std::vector<std::shared_ptr<const void>> retained;  // what the records point to (provider identity)
     bool stop = false;
     bool worker_done = false;
     std::uint64_t flush_requested = 0;
@@ -469,6 +479,7 @@ class batch_processor final : public span_processor {
   bool shutdown(std::chrono::milliseconds timeout) noexcept override { return engine_.shutdown(timeout); }
   /// Counters; after shutdown, exported + dropped() equals the number of sampled spans ended.
   processor_stats stats() const noexcept override { return engine_.stats(); }
+  void retain_while_exporting(std::shared_ptr<const void> owner) noexcept override { engine_.retain(std::move(owner)); }
   const batch_options& options() const noexcept { return engine_.options(); }
 
  private:

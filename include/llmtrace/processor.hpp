@@ -42,6 +42,10 @@ class span_processor {
   virtual bool force_flush(std::chrono::milliseconds timeout) noexcept = 0;
   virtual bool shutdown(std::chrono::milliseconds timeout) noexcept = 0;
   virtual processor_stats stats() const noexcept { return {}; }
+  /// Called once by the provider: `owner` keeps alive what the records point to (the provider's
+  /// resource and scopes). A processor that exports on its own thread keeps it for as long as that
+  /// thread may still read records, even past a shutdown that timed out.
+  virtual void retain_while_exporting(std::shared_ptr<const void> /*owner*/) noexcept {}
 };
 
 namespace detail {

@@ -17,7 +17,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -75,11 +74,7 @@ class tracer_provider {
 
   /// The tracer for an instrumentation scope; the same name and version give the same scope.
   llmtrace::tracer get_tracer(std::string_view name, std::string_view version = {}, std::string_view schema_url = {}) {
-    std::lock_guard<std::mutex> lk(scopes_mu_);
-    for (const auto& s : scopes_)
-      if (s.name == name && s.version == version && s.schema_url == schema_url) return llmtrace::tracer(this, &s);
-    scopes_.push_back(instrumentation_scope{std::string(name), std::string(version), std::string(schema_url), {}});
-    return llmtrace::tracer(this, &scopes_.back());
+    return llmtrace::tracer(this, &identity_->scope(name, version, schema_url));
   }
   /// The tracer behind `llmtrace::span s("name")`: scope "llmtrace".
   llmtrace::tracer default_tracer() noexcept { return llmtrace::tracer(this, default_scope_); }
@@ -114,7 +109,7 @@ class tracer_provider {
     return total;
   }
 
-  const llmtrace::resource& resource() const noexcept { return resource_; }
+  const llmtrace::resource& resource() const noexcept { return identity_->resource(); }
   const llmtrace::sampler& sampler() const noexcept { return sampler_; }
   const span_limits& limits() const noexcept { return limits_; }
   bool active() const noexcept { return active_.load(std::memory_order_relaxed); }
@@ -144,7 +139,7 @@ class tracer_provider {
 
  private:
   tracer_provider(provider_options opt, bool active)
-      : resource_(std::move(opt.resource)),
+      : identity_(std::make_shared<detail::provider_identity>(std::move(opt.resource))),
         sampler_(std::move(opt.sampler)),
         limits_(opt.limits),
         processors_(std::move(opt.processors)),
@@ -153,10 +148,11 @@ class tracer_provider {
         new_span_id_(opt.new_span_id),
         active_(active) {
     processors_.erase(std::remove(processors_.begin(), processors_.end(), nullptr), processors_.end());
+    for (auto& p : processors_) p->retain_while_exporting(identity_);
     default_scope_ = get_tracer("llmtrace", LLMTRACE_VERSION_STRING).scope();
   }
 
-  llmtrace::resource resource_;
+  std::shared_ptr<detail::provider_identity> identity_;  // resource + scopes, shared with export workers
   llmtrace::sampler sampler_;
   span_limits limits_;
   std::vector<std::unique_ptr<span_processor>> processors_;
@@ -165,8 +161,6 @@ class tracer_provider {
   span_id_function new_span_id_;
   std::atomic<bool> active_;
   std::atomic<bool> shut_down_{false};
-  std::mutex scopes_mu_;
-  std::deque<instrumentation_scope> scopes_;
   const instrumentation_scope* default_scope_ = nullptr;
 };
 

@@ -9,8 +9,12 @@
 #include <llmtrace/ids.hpp>
 
 #include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 LLMTRACE_BEGIN_NAMESPACE
@@ -118,6 +122,33 @@ struct instrumentation_scope {
   std::string schema_url;
   attribute_set attributes;
 };
+
+namespace detail {
+
+/// What a provider's records point to: its resource and its instrumentation scopes. Providers own it
+/// through a shared_ptr and hand a reference to their processors (`retain_while_exporting`), so an
+/// export worker abandoned by a timed-out shutdown never reads a destroyed provider's resource or
+/// scopes. Thread-safety: `resource` is immutable; `scope()` locks.
+class provider_identity {
+ public:
+  explicit provider_identity(llmtrace::resource r) : resource_(std::move(r)) {}
+  const llmtrace::resource& resource() const noexcept { return resource_; }
+  /// The scope with this name, version and schema URL, created on first use; its address is stable.
+  const instrumentation_scope& scope(std::string_view name, std::string_view version, std::string_view schema_url) {
+    std::lock_guard<std::mutex> lk(mu_);
+    for (const auto& s : scopes_)
+      if (s.name == name && s.version == version && s.schema_url == schema_url) return s;
+    scopes_.push_back(instrumentation_scope{std::string(name), std::string(version), std::string(schema_url), {}});
+    return scopes_.back();
+  }
+
+ private:
+  llmtrace::resource resource_;
+  std::mutex mu_;
+  std::deque<instrumentation_scope> scopes_;
+};
+
+}  // namespace detail
 
 /// A timestamped event on a span (e.g. an exception).
 struct span_event {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -49,6 +50,7 @@ struct gate {
   bool open = true;
   bool fail = false;
   std::uint64_t received = 0, calls = 0;
+  std::vector<std::string> seen;  // "<service.name>/<scope>" of every exported record, read as an encoder does
   void set_open(bool v) {
     std::lock_guard<std::mutex> lk(mu);
     open = v;
@@ -57,6 +59,10 @@ struct gate {
   bool wait_for_calls(std::uint64_t n, std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lk(mu);
     return cv.wait_for(lk, timeout, [&] { return calls >= n; });
+  }
+  bool wait_for_received(std::uint64_t n, std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lk(mu);
+    return cv.wait_for(lk, timeout, [&] { return received >= n; });
   }
 };
 struct gated_exporter final : log_exporter {
@@ -68,7 +74,10 @@ struct gated_exporter final : log_exporter {
     g->cv.notify_all();
     g->cv.wait(lk, [&] { return g->open; });
     if (g->fail) return export_result::failure;
+    for (const auto& r : records)
+      g->seen.push_back(std::string(r.resource->attributes.get_string("service.name")) + "/" + r.scope->name);
     g->received += records.size();
+    g->cv.notify_all();
     return export_result::success;
   }
 };
@@ -260,6 +269,7 @@ TEST_CASE("batch log processor: shutdown with a stuck exporter returns within it
   auto* raw = bp.get();
   logger_provider_options po;
   po.processors.push_back(std::move(bp));
+  po.resource = make_resource({{"service.name", "stuck-svc"}});
   auto p = std::make_shared<logger_provider>(std::move(po));
   p->get_logger("stuck").emit(severity::info, "x");
   CHECK_FALSE(raw->force_flush(50ms));  // the worker is now inside the stuck export
@@ -267,7 +277,14 @@ TEST_CASE("batch log processor: shutdown with a stuck exporter returns within it
   const auto start = std::chrono::steady_clock::now();
   CHECK_FALSE(p->shutdown(200ms));
   CHECK(std::chrono::steady_clock::now() - start < 5s);
-  g->set_open(true);  // let the abandoned worker finish
+  // The provider goes away while the abandoned worker still holds the record; when the exporter
+  // resumes it still reads the provider's resource and scope (they were freed here before).
+  p.reset();
+  g->set_open(true);
+  REQUIRE(g->wait_for_received(1, 10s));
+  std::lock_guard<std::mutex> lk(g->mu);
+  REQUIRE(g->seen.size() == 1);
+  CHECK(g->seen[0] == "stuck-svc/stuck");
 }
 
 TEST_CASE("several processors each receive every record") {

@@ -49,6 +49,10 @@ class log_processor {
   virtual bool shutdown(std::chrono::milliseconds timeout) noexcept = 0;
   /// exported + dropped accounts for every record the processor received.
   virtual processor_stats stats() const noexcept { return {}; }
+  /// Called once by the provider: `owner` keeps alive what the records point to (the provider's
+  /// resource and scopes). A processor that exports on its own thread keeps it for as long as that
+  /// thread may still read records, even past a shutdown that timed out.
+  virtual void retain_while_exporting(std::shared_ptr<const void> /*owner*/) noexcept {}
 };
 
 /// Exports every record as it is emitted, on the emitting thread, one at a time (tests, the console).
@@ -82,6 +86,7 @@ class batch_log_processor final : public log_processor {
   bool force_flush(std::chrono::milliseconds timeout) noexcept override { return engine_.force_flush(timeout); }
   bool shutdown(std::chrono::milliseconds timeout) noexcept override { return engine_.shutdown(timeout); }
   processor_stats stats() const noexcept override { return engine_.stats(); }
+  void retain_while_exporting(std::shared_ptr<const void> owner) noexcept override { engine_.retain(std::move(owner)); }
   const batch_options& options() const noexcept { return engine_.options(); }
 
  private:

@@ -22,7 +22,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -154,11 +153,7 @@ class logger_provider {
 
   /// The logger for an instrumentation scope; the same name and version give the same scope.
   llmtrace::logger get_logger(std::string_view name, std::string_view version = {}, std::string_view schema_url = {}) {
-    std::lock_guard<std::mutex> lk(scopes_mu_);
-    for (const auto& s : scopes_)
-      if (s.name == name && s.version == version && s.schema_url == schema_url) return llmtrace::logger(this, &s);
-    scopes_.push_back(instrumentation_scope{std::string(name), std::string(version), std::string(schema_url), {}});
-    return llmtrace::logger(this, &scopes_.back());
+    return llmtrace::logger(this, &identity_->scope(name, version, schema_url));
   }
 
   /// Exports everything emitted so far; false on timeout or failure.
@@ -190,7 +185,7 @@ class logger_provider {
     return total;
   }
 
-  const llmtrace::resource& resource() const noexcept { return resource_; }
+  const llmtrace::resource& resource() const noexcept { return identity_->resource(); }
   const log_limits& limits() const noexcept { return limits_; }
   bool active() const noexcept { return active_.load(std::memory_order_relaxed); }
   std::int64_t now() const noexcept { return clock_ ? clock_() : detail::unix_now_ns(); }
@@ -212,23 +207,22 @@ class logger_provider {
 
  private:
   logger_provider(logger_provider_options opt, bool active)
-      : resource_(std::move(opt.resource)),
+      : identity_(std::make_shared<detail::provider_identity>(std::move(opt.resource))),
         limits_(opt.limits),
         processors_(std::move(opt.processors)),
         clock_(opt.clock),
         active_(active) {
     processors_.erase(std::remove(processors_.begin(), processors_.end(), nullptr), processors_.end());
+    for (auto& p : processors_) p->retain_while_exporting(identity_);
     if (processors_.empty()) active_.store(false);  // nothing would see the records
   }
 
-  llmtrace::resource resource_;
+  std::shared_ptr<detail::provider_identity> identity_;  // resource + scopes, shared with export workers
   log_limits limits_;
   std::vector<std::unique_ptr<log_processor>> processors_;
   clock_function clock_;
   std::atomic<bool> active_;
   std::atomic<bool> shut_down_{false};
-  std::mutex scopes_mu_;
-  std::deque<instrumentation_scope> scopes_;
 };
 
 inline bool logger::enabled() const noexcept { return provider_ && provider_->active(); }
