@@ -175,6 +175,15 @@ TEST_CASE("untrusted text cannot end the data block or the title") {
   CHECK(s["e"][0]["a"][0][0] == evil);
 }
 
+TEST_CASE("a title that is not UTF-8 is repaired: the page stays valid UTF-8") {
+  // Found by fuzz_html: the title was copied byte for byte into a page declared as UTF-8.
+  html::render_options o;
+  o.title = "bad \xff\xfe title";
+  const std::string page = html::render_html(span_batch(nullptr, 0), o);
+  CHECK(llmtrace::detail::is_valid_utf8(page));
+  CHECK(page.find("<title>bad \xEF\xBF\xBD\xEF\xBF\xBD title</title>") != std::string::npos);
+}
+
 TEST_CASE("OTLP/JSON lines: every request read, bad lines reported and skipped") {
   const auto rec = record([](const tracer& t) { emit_rag_trace(t, 0); });
   const auto& spans = rec.spans;
@@ -229,7 +238,8 @@ TEST_CASE("selection: one trace by id, or the N newest") {
   one.trace_id = spans.front().context.trace_id.to_hex();
   for (auto& c : one.trace_id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   CHECK(doc.selected_span_count(one) > 0);
-  for (const auto& s : page_data(doc.render(one))["spans"]) CHECK(s["t"] == spans.front().context.trace_id.to_hex());
+  const json only = page_data(doc.render(one));  // a named value: a range-for over a temporary's member dangles
+  for (const auto& s : only["spans"]) CHECK(s["t"] == spans.front().context.trace_id.to_hex());
   one.trace_id = std::string(32, 'f');
   CHECK(doc.selected_span_count(one) == 0);
 }

@@ -217,6 +217,37 @@ TEST_CASE("the message prefix and gzip framing") {
   }
 }
 
+TEST_CASE("reading an answer: a malformed grpc-status is UNKNOWN, never an overflow; framing errors are clear") {
+  const auto answer = [](std::vector<http::header> trailers, std::string_view body) {
+    http::grpc_response r;
+    r.http_status = 200;
+    r.trailers = std::move(trailers);
+    detail::grpc_read_answer(r, body, 1 << 20);
+    return r;
+  };
+  // Found by fuzz_grpc_answer: a long digit string overflowed an int (undefined behaviour).
+  auto r = answer({{"grpc-status", "99999999999999999999999"}}, {});
+  REQUIRE(r.status);
+  CHECK(*r.status == 2);  // UNKNOWN
+  // The status line of the header callback: three digits at most (a longer run overflowed too).
+  CHECK(detail::curl_status_line("HTTP/2 200") == 200);
+  CHECK(detail::curl_status_line("HTTP/1.1 99999999999999999999 OK") == 999);
+  CHECK_FALSE(detail::curl_status_line("grpc-status: 0"));
+  r = answer({{"grpc-status", "1x"}}, {});
+  CHECK(*r.status == 2);
+  r = answer({{"grpc-status", "14"}, {"grpc-message", "busy%20now"}}, {});
+  CHECK(*r.status == 14);
+  CHECK(r.status_message == "busy now");
+  r = answer({{"grpc-status", "0"}}, std::string("\x00\x00\x00\x00\x02hi", 7));
+  CHECK(r.ok());
+  CHECK(r.message == "hi");
+  r = answer({{"grpc-status", "0"}}, std::string("\x00\x00\x00\x00\x09hi", 7));
+  CHECK_FALSE(r.ok());
+  CHECK(r.error_message == "the server sent a response message of the wrong length");
+  r = answer({{"grpc-status", "0"}}, std::string("\x01\x00\x00\x00\x02hi", 7));
+  CHECK(r.error_message == "the server sent a compressed response in an unsupported encoding");
+}
+
 TEST_CASE("a server that never answers: bounded by the deadline, and shutdown ends the call at once") {
   auto& server = fresh_server();
   server.set_default(t::grpc_reply::never());

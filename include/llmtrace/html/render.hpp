@@ -8,6 +8,7 @@
 
 #include <llmtrace/config.hpp>
 #include <llmtrace/detail/json_parse.hpp>
+#include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/html/detail/viewer_assets.hpp>
 #include <llmtrace/otlp/json.hpp>
@@ -293,7 +294,7 @@ class trace_document {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
         "<meta name=\"generator\" content=\"llmtrace\">\n<title>";
-    detail::append_escaped(out, options.title);
+    detail::append_escaped(out, llmtrace::detail::sanitize_utf8(options.title));  // the page is UTF-8
     out += "</title>\n<style>";
     out += detail::viewer_css;
     out +=

@@ -136,7 +136,8 @@ inline std::optional<int> curl_status_line(std::string_view line) noexcept {
   if (line.size() <= 5 || line.substr(0, 5) != "HTTP/") return std::nullopt;
   const auto sp = line.find(' ');
   int status = 0;
-  for (std::size_t i = sp == std::string_view::npos ? line.size() : sp + 1; i < line.size(); ++i) {
+  const std::size_t first = sp == std::string_view::npos ? line.size() : sp + 1;
+  for (std::size_t i = first; i < line.size() && i < first + 3; ++i) {  // a status code has three digits
     if (line[i] < '0' || line[i] > '9') break;
     status = status * 10 + (line[i] - '0');
   }

@@ -306,6 +306,51 @@ inline std::optional<std::chrono::milliseconds> grpc_retry_delay(std::string_vie
   return std::nullopt;
 }
 
+/// Reads a complete HTTP/2 answer: grpc-status (from the trailers, or the headers of a trailers-only
+/// answer), grpc-message, RetryInfo, and the one length-prefixed response message in `body`
+/// (decompressed when the server says gzip, up to `max_message` bytes). A malformed answer sets a
+/// protocol error unless grpc-status already says the call failed. Pure: the fuzz target drives it.
+inline void grpc_read_answer(http::grpc_response& resp, std::string_view body, std::size_t max_message) {
+  const auto find = [](const std::vector<http::header>& list, std::string_view name) -> const std::string* {
+    for (const auto& h : list)
+      if (h.name == name) return &h.value;
+    return nullptr;
+  };
+  const auto protocol_error = [&resp](const char* what) {
+    if (resp.status && *resp.status != 0) return;  // the status says enough
+    resp.error = http::error_kind::other;
+    resp.error_message = std::string("the server sent ") + what;
+  };
+  const std::vector<http::header>& meta = find(resp.trailers, "grpc-status") ? resp.trailers : resp.headers;
+  if (const std::string* s = find(meta, "grpc-status")) {
+    int v = 0;
+    bool valid = !s->empty() && s->size() <= 4;
+    for (std::size_t i = 0; valid && i < s->size(); ++i) {  // at most 4 digits: no overflow
+      const char c = (*s)[i];
+      if (c < '0' || c > '9') valid = false;
+      v = v * 10 + (c - '0');
+    }
+    resp.status = valid ? v : static_cast<int>(http::grpc_code::unknown);
+  }
+  if (const std::string* m = find(meta, "grpc-message")) resp.status_message = grpc_percent_decode(*m);
+  if (const std::string* d = find(meta, "grpc-status-details-bin"))
+    if (const auto bytes = grpc_base64_decode(*d)) resp.retry_delay = grpc_retry_delay(*bytes);
+
+  if (body.empty()) return;
+  if (body.size() < 5) return protocol_error("a truncated response message");
+  const auto* p = reinterpret_cast<const unsigned char*>(body.data());
+  const std::size_t length = (std::size_t{p[1]} << 24) | (std::size_t{p[2]} << 16) | (std::size_t{p[3]} << 8) | p[4];
+  if (length != body.size() - 5) return protocol_error("a response message of the wrong length");
+  const std::string_view payload(body.data() + 5, length);
+  if (p[0] == 0) {
+    resp.message.assign(payload.data(), payload.size());
+  } else {
+    const std::string* enc = find(resp.headers, "grpc-encoding");
+    if (!enc || *enc != "gzip") return protocol_error("a compressed response in an unsupported encoding");
+    if (!gunzip(payload, resp.message, max_message)) return protocol_error("a corrupt gzip response message");
+  }
+}
+
 /// The scheme and authority of `target` ("https://host:port" without any path, query or fragment).
 inline std::string_view grpc_target_base(std::string_view target) noexcept {
   const url_parts p = split_url(target);
@@ -460,7 +505,7 @@ class grpc_channel final : public grpc_transport {
                              (is_https(req.target) ? " (TLS ALPN did not choose h2)" : "") +
                              ": it is not a gRPC endpoint (OTLP/gRPC is usually port 4317, OTLP/HTTP 4318)";
       } else {
-        read_answer(resp);
+        detail::grpc_read_answer(resp, response_body_, options_.max_response_bytes);
         if (!https) h2c_base_.assign(detail::grpc_target_base(req.target));
       }
     } catch (...) {
@@ -673,49 +718,6 @@ class grpc_channel final : public grpc_transport {
     curl_easy_getinfo(probe_, CURLINFO_HTTP_VERSION, &version);
     curl_easy_getinfo(probe_, CURLINFO_RESPONSE_CODE, &code);
     return code > 0 && (version == CURL_HTTP_VERSION_1_0 || version == CURL_HTTP_VERSION_1_1);
-  }
-
-  void read_answer(grpc_response& resp) {
-    const auto find = [](const std::vector<header>& list, std::string_view name) -> const std::string* {
-      for (const auto& h : list)
-        if (h.name == name) return &h.value;
-      return nullptr;
-    };
-    // grpc-status: from the trailers, or from the headers of a trailers-only answer.
-    const std::vector<header>& meta = find(resp.trailers, "grpc-status") ? resp.trailers : resp.headers;
-    if (const std::string* s = find(meta, "grpc-status")) {
-      int v = 0;
-      bool valid = !s->empty() && s->size() <= 4;
-      for (char c : *s) {
-        if (c < '0' || c > '9') valid = false;
-        v = v * 10 + (c - '0');
-      }
-      resp.status = valid ? v : static_cast<int>(grpc_code::unknown);
-    }
-    if (const std::string* m = find(meta, "grpc-message")) resp.status_message = detail::grpc_percent_decode(*m);
-    if (const std::string* d = find(meta, "grpc-status-details-bin"))
-      if (const auto bytes = detail::grpc_base64_decode(*d)) resp.retry_delay = detail::grpc_retry_delay(*bytes);
-
-    if (response_body_.empty()) return;
-    if (response_body_.size() < 5) return protocol_error(resp, "a truncated response message");
-    const auto* p = reinterpret_cast<const unsigned char*>(response_body_.data());
-    const std::size_t length = (std::size_t{p[1]} << 24) | (std::size_t{p[2]} << 16) | (std::size_t{p[3]} << 8) | p[4];
-    if (length != response_body_.size() - 5) return protocol_error(resp, "a response message of the wrong length");
-    const std::string_view payload(response_body_.data() + 5, length);
-    if (p[0] == 0) {
-      resp.message.assign(payload.data(), payload.size());
-    } else {
-      const std::string* enc = find(resp.headers, "grpc-encoding");
-      if (!enc || *enc != "gzip") return protocol_error(resp, "a compressed response in an unsupported encoding");
-      if (!detail::gunzip(payload, resp.message, options_.max_response_bytes))
-        return protocol_error(resp, "a corrupt gzip response message");
-    }
-  }
-
-  static void protocol_error(grpc_response& resp, const char* what) {
-    if (resp.status && *resp.status != 0) return;  // the status says enough
-    resp.error = error_kind::other;
-    resp.error_message = std::string("the server sent ") + what;
   }
 
   grpc_channel_options options_;
