@@ -1,11 +1,12 @@
-# Install rules: headers, the generated version header, the exported target and a package config
+# Install rules: headers, the generated version header, the exported targets (llmtrace::llmtrace and
+# llmtrace::core) and a package config
 # with a version file, so `find_package(llmtrace CONFIG)` works after `cmake --install`.
 include(CMakePackageConfigHelpers)
 
 set(LLMTRACE_CMAKE_INSTALL_DIR "${CMAKE_INSTALL_DATADIR}/cmake/llmtrace" CACHE STRING
     "Where llmtrace's CMake package files are installed")
 
-install(TARGETS llmtrace EXPORT llmtraceTargets)
+install(TARGETS llmtrace_core llmtrace EXPORT llmtraceTargets)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/llmtrace DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/generated/include/llmtrace/version.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/llmtrace)

@@ -157,7 +157,11 @@ struct attribute {
   attribute_value value;
 };
 
-/// A borrowed list of attributes: pass `{{"k", 1}, {"k2", "v"}}` or a std::vector<attribute>.
+/// A borrowed list of attributes: pass `{{"k", 1}, {"k2", "v"}}` or a std::vector<attribute> as a
+/// function argument. It views storage it does not own, like std::string_view: a braced list lives
+/// until the end of the full expression, which is the whole call it is passed to. Storing one in a
+/// variable that outlives the statement would dangle, so assigning a braced list (or a temporary
+/// vector) to an attribute_list is a compile error: keep a std::vector<attribute> alive instead.
 class attribute_list {
  public:
   attribute_list() noexcept = default;
@@ -165,11 +169,17 @@ class attribute_list {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winit-list-lifetime"
 #endif
-  // Borrowed for the duration of the call it is passed to, like std::string_view.
+  // Safe as a function parameter (the list lives for the call); GCC warns on every such constructor.
   attribute_list(std::initializer_list<attribute> l) noexcept : p_(l.begin()), n_(l.size()) {}
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
+  attribute_list(const attribute_list&) noexcept = default;
+  attribute_list& operator=(const attribute_list&) noexcept = default;
+  /// `options.attributes = {{"k", 42}};` would leave a dangling list at the `;`.
+  attribute_list& operator=(std::initializer_list<attribute>) = delete;
+  /// `options.attributes = std::vector<attribute>{...};` too: the vector dies at the `;`.
+  attribute_list& operator=(std::vector<attribute>&&) = delete;
   attribute_list(const std::vector<attribute>& v) noexcept : p_(v.data()), n_(v.size()) {}
   attribute_list(const attribute* p, std::size_t n) noexcept : p_(p), n_(n) {}
   const attribute* begin() const noexcept { return p_; }

@@ -1,8 +1,10 @@
 // llmtrace/init.hpp: the one-line setup. `auto guard = llmtrace::init();` builds a tracer provider and
 // a logger provider (same resource) from the OTEL_* environment (exporters, sampler, limits, batching,
 // resource), installs them as the global providers, and the guard flushes and shuts them down, within
-// a bounded time, when it goes out of scope.
+// a bounded time, when it goes out of scope. Also brings every setup piece (processors, exporters incl.
+// the in-memory one for tests, environment readers).
 // Thread-safety: call init() once at start-up; the guard may be moved to and destroyed on any thread.
+// Heavy: needs nlohmann_json, libcurl (LLMTRACE_HAS_CURL), zlib (LLMTRACE_HAS_ZLIB); link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/attributes.hpp>
@@ -14,6 +16,7 @@
 #include <llmtrace/exporters/console.hpp>
 #include <llmtrace/exporters/file.hpp>
 #include <llmtrace/exporters/html.hpp>
+#include <llmtrace/exporters/in_memory.hpp>
 #include <llmtrace/exporters/logs.hpp>
 #include <llmtrace/exporters/multi.hpp>
 #include <llmtrace/logs.hpp>
@@ -128,7 +131,7 @@ class [[nodiscard]] sdk_guard {
 
   /// The installed provider; the no-op provider when nothing was installed. Stays valid after
   /// shutdown (it then records nothing).
-  tracer_provider& provider() const noexcept { return provider_ ? *provider_ : *detail::global_providers().noop; }
+  tracer_provider& provider() const noexcept { return provider_ ? *provider_ : detail::global_providers().noop(); }
 
   /// Span counts summed over the provider's processors (a span exported by two processors, e.g.
   /// console and the OTLP batch, counts twice).
@@ -139,7 +142,7 @@ class [[nodiscard]] sdk_guard {
 
   /// The installed logger provider; the no-op one when none was installed (no log exporter).
   llmtrace::logger_provider& logger_provider() const noexcept {
-    return logs_ ? *logs_ : *detail::global_logger_providers().noop;
+    return logs_ ? *logs_ : detail::global_logger_providers().noop();
   }
   /// Log record counts summed over the logger provider's processors.
   processor_stats log_stats() const noexcept { return logs_ ? logs_->stats() : processor_stats{}; }

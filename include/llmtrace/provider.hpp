@@ -7,6 +7,7 @@
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/config.hpp>
 #include <llmtrace/detail/clock.hpp>
+#include <llmtrace/detail/global_slot.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/processor.hpp>
 #include <llmtrace/resource.hpp>
@@ -167,42 +168,42 @@ class tracer_provider {
 inline bool tracer::enabled() const noexcept { return provider_ && provider_->active(); }
 
 namespace detail {
-struct global_provider_state {
-  std::atomic<tracer_provider*> current{nullptr};
-  std::mutex mu;
-  std::shared_ptr<tracer_provider> noop = tracer_provider::make_noop();
-  // Every provider ever installed stays alive until exit: a thread may still be using one that was
-  // just replaced, so replacing never frees it.
-  std::vector<std::shared_ptr<tracer_provider>> installed;
-  global_provider_state() { current.store(noop.get()); }
-};
-LLMTRACE_API inline global_provider_state& global_providers() {
-  static global_provider_state* s = new global_provider_state();  // never destroyed (see above)
+/// The process-wide slot (default visibility: one per process, also across shared libraries).
+LLMTRACE_API inline global_slot<tracer_provider>& global_providers() {
+  static auto* s = new global_slot<tracer_provider>();  // never destroyed (see global_slot)
   return *s;
 }
 }  // namespace detail
 
 /// The global provider: never null; a no-op until set_global_provider is called.
-inline tracer_provider& global_provider() noexcept {
-  return *detail::global_providers().current.load(std::memory_order_acquire);
-}
+inline tracer_provider& global_provider() noexcept { return detail::global_providers().get(); }
 
 /// Installs `p` as the global provider (nullptr restores the no-op). The previous provider is kept
 /// alive, not shut down: shut it down yourself (llmtrace::init's guard does).
-inline void set_global_provider(std::shared_ptr<tracer_provider> p) {
-  auto& g = detail::global_providers();
-  std::lock_guard<std::mutex> lk(g.mu);
-  if (!p) {
-    g.current.store(g.noop.get(), std::memory_order_release);
-    return;
-  }
-  g.installed.push_back(p);
-  g.current.store(p.get(), std::memory_order_release);
-}
+inline void set_global_provider(std::shared_ptr<tracer_provider> p) { detail::global_providers().set(std::move(p)); }
 
 /// A tracer from the global provider.
 inline tracer get_tracer(std::string_view name, std::string_view version = {}, std::string_view schema_url = {}) {
   return global_provider().get_tracer(name, version, schema_url);
 }
+
+namespace detail {
+/// The tracer of scope `Scope::name` / `Scope::version` / `Scope::schema_url` (static string_views)
+/// from the current global provider, cached per thread: the provider's scope lock is taken again only
+/// when the global provider changes. For instrumentation that has no tracer of its own to keep.
+/// Installed providers are never freed (see set_global_provider), so a provider's address identifies
+/// it for the life of the process and the cache cannot dangle.
+template <typename Scope>
+tracer cached_global_tracer() {
+  thread_local const tracer_provider* cached_provider = nullptr;
+  thread_local tracer cached;
+  tracer_provider& p = global_provider();
+  if (&p != cached_provider) {
+    cached = p.get_tracer(Scope::name, Scope::version, Scope::schema_url);
+    cached_provider = &p;
+  }
+  return cached;
+}
+}  // namespace detail
 
 LLMTRACE_END_NAMESPACE

@@ -4,7 +4,10 @@
 #                     check the installed tree (headers, version.hpp, config + version file, LICENSE);
 #   find_package      find_package(llmtrace <major.minor> CONFIG REQUIRED) against that prefix, build,
 #                     run; and find_package(llmtrace 99.0 CONFIG) must refuse the same package;
-#   add_subdirectory  vendored with add_subdirectory(): llmtrace's tests must not be configured;
+#   find_package_core find_package(llmtrace CONFIG REQUIRED COMPONENTS core) + llmtrace::core: the
+#                     light core alone (no nlohmann_json, libcurl or zlib looked for or linked);
+#   add_subdirectory  vendored with add_subdirectory(): llmtrace's tests must not be configured; one
+#                     program links llmtrace::llmtrace, another llmtrace::core;
 #   fetch_content     FetchContent from a `git archive HEAD` tarball through a file:// URL.
 # Each consumer compiles one translation unit including <llmtrace/llmtrace.hpp> and runs a traced call
 # into an in-memory exporter (tests/consumer/common/consumer.cpp), failing unless the span arrived.
@@ -54,7 +57,8 @@ fail() {
   fi
 }
 
-# build_and_run <name> <source dir> <configure args...>: configure, build, run ./consumer.
+# build_and_run <name> <source dir> <configure args...>: configure, build, run ./consumer (and
+# ./consumer_core when the project builds one).
 build_and_run() {
   local name="$1" src="$2"
   shift 2
@@ -67,11 +71,15 @@ build_and_run() {
     fail "$name" "build failed"
     return 1
   fi
-  if ! run_step "$name" "$bin/consumer"; then
-    fail "$name" "the consumer program failed"
-    return 1
-  fi
-  pass "$name" "$(grep '^consumer(' "$logs/$name.log" | tail -n 1)"
+  local exe
+  for exe in "$bin/consumer" "$bin/consumer_core"; do
+    [ "$exe" = "$bin/consumer" ] || [ -x "$exe" ] || continue
+    if ! run_step "$name" "$exe"; then
+      fail "$name" "$(basename "$exe") failed"
+      return 1
+    fi
+  done
+  pass "$name" "$(grep '^consumer(' "$logs/$name.log" | sed 's/: llmtrace.*//' | paste -sd' ')"
 }
 
 echo "llmtrace $version consumer checks in $work (jobs: $jobs)"
@@ -123,6 +131,8 @@ if [ "$installed" = 1 ]; then
   build_and_run find_package "$here/find_package" -DCMAKE_PREFIX_PATH="$prefix" \
     -DLLMTRACE_REQUEST_VERSION="$major_minor" -DLLMTRACE_EXPECTED_VERSION="$version" \
     -DLLMTRACE_EXPECTED_DIR="$prefix/share/cmake/llmtrace"
+
+  build_and_run find_package_core "$here/find_package_core" -DCMAKE_PREFIX_PATH="$prefix"
 
   # The same prefix must not satisfy a request for a newer version.
   if run_step find_package_too_new cmake -S "$here/find_package" -B "$work/find_package_too_new" \

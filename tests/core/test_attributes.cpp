@@ -2,7 +2,9 @@
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/span_data.hpp>
 
+#include <initializer_list>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using namespace llmtrace;
@@ -15,6 +17,17 @@ attribute_value get(const attribute_set& s, std::string_view k) {
 }
 constexpr auto unl = span_limits::unlimited;
 }  // namespace
+
+// A borrowed list may be passed, never stored from something that dies at the `;` (the compile-fail
+// check tests/compile/dangling_attributes.cpp builds the braced-list form itself).
+static_assert(!std::is_assignable_v<attribute_list&, std::initializer_list<attribute>>,
+              "assigning a braced list to an attribute_list must not compile");
+static_assert(!std::is_assignable_v<attribute_list&, std::vector<attribute>&&>,
+              "assigning a temporary vector to an attribute_list must not compile");
+static_assert(std::is_assignable_v<attribute_list&, const std::vector<attribute>&>,
+              "a vector that outlives the list can be assigned");
+static_assert(std::is_constructible_v<attribute_list, std::initializer_list<attribute>>,
+              "a braced list still passes as a function argument");
 
 TEST_CASE("every value type round-trips with its type") {
   attribute_set s;

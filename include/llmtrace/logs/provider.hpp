@@ -10,6 +10,7 @@
 #include <llmtrace/config.hpp>
 #include <llmtrace/context.hpp>
 #include <llmtrace/detail/clock.hpp>
+#include <llmtrace/detail/global_slot.hpp>
 #include <llmtrace/detail/hex.hpp>
 #include <llmtrace/detail/span_pool.hpp>
 #include <llmtrace/error.hpp>
@@ -257,36 +258,20 @@ void logger::emit_with(Fill&& fill) const noexcept {
 }
 
 namespace detail {
-struct global_logger_provider_state {
-  std::atomic<logger_provider*> current{nullptr};
-  std::mutex mu;
-  std::shared_ptr<logger_provider> noop = logger_provider::make_noop();
-  // Every provider ever installed stays alive until exit (a thread may still be using one).
-  std::vector<std::shared_ptr<logger_provider>> installed;
-  global_logger_provider_state() { current.store(noop.get()); }
-};
-inline global_logger_provider_state& global_logger_providers() {
-  static global_logger_provider_state* s = new global_logger_provider_state();  // never destroyed
+/// The process-wide slot (default visibility: one per process, also across shared libraries).
+LLMTRACE_API inline global_slot<logger_provider>& global_logger_providers() {
+  static auto* s = new global_slot<logger_provider>();  // never destroyed (see global_slot)
   return *s;
 }
 }  // namespace detail
 
 /// The global logger provider: never null; a no-op until set_global_logger_provider is called.
-inline logger_provider& global_logger_provider() noexcept {
-  return *detail::global_logger_providers().current.load(std::memory_order_acquire);
-}
+inline logger_provider& global_logger_provider() noexcept { return detail::global_logger_providers().get(); }
 
 /// Installs `p` as the global logger provider (nullptr restores the no-op). The previous one is
 /// kept alive, not shut down.
 inline void set_global_logger_provider(std::shared_ptr<logger_provider> p) {
-  auto& g = detail::global_logger_providers();
-  std::lock_guard<std::mutex> lk(g.mu);
-  if (!p) {
-    g.current.store(g.noop.get(), std::memory_order_release);
-    return;
-  }
-  g.installed.push_back(p);
-  g.current.store(p.get(), std::memory_order_release);
+  detail::global_logger_providers().set(std::move(p));
 }
 
 /// A logger from the global logger provider. Keep it: asking again takes the provider's scope lock.

@@ -8,6 +8,7 @@
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/config.hpp>
 #include <llmtrace/detail/clock.hpp>
+#include <llmtrace/detail/global_slot.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/metrics/data.hpp>
 #include <llmtrace/metrics/detail/storage.hpp>
@@ -465,37 +466,19 @@ inline observable_instrument meter::create_double_observable_gauge(std::string_v
 }
 
 namespace detail {
-struct global_meter_state {
-  std::atomic<meter_provider*> current{nullptr};
-  std::mutex mu;
-  std::shared_ptr<meter_provider> noop = meter_provider::make_noop();
-  // Every provider ever installed stays alive until exit (instrument handles point into it).
-  std::vector<std::shared_ptr<meter_provider>> installed;
-  global_meter_state() { current.store(noop.get()); }
-};
-inline global_meter_state& global_meters() {
-  static global_meter_state* s = new global_meter_state();  // never destroyed (see above)
+/// The process-wide slot (default visibility: one per process, also across shared libraries).
+LLMTRACE_API inline llmtrace::detail::global_slot<meter_provider>& global_meters() {
+  static auto* s = new llmtrace::detail::global_slot<meter_provider>();  // never destroyed (instrument handles point into it)
   return *s;
 }
 }  // namespace detail
 
 /// The global meter provider: never null; a no-op until set_global_meter_provider is called.
-inline meter_provider& global_meter_provider() noexcept {
-  return *detail::global_meters().current.load(std::memory_order_acquire);
-}
+inline meter_provider& global_meter_provider() noexcept { return detail::global_meters().get(); }
 
 /// Installs `p` as the global meter provider (nullptr restores the no-op). The previous provider is
 /// kept alive, not shut down: shut it down yourself (llmtrace::init's guard does).
-inline void set_global_meter_provider(std::shared_ptr<meter_provider> p) {
-  auto& g = detail::global_meters();
-  std::lock_guard<std::mutex> lk(g.mu);
-  if (!p) {
-    g.current.store(g.noop.get(), std::memory_order_release);
-    return;
-  }
-  g.installed.push_back(p);
-  g.current.store(p.get(), std::memory_order_release);
-}
+inline void set_global_meter_provider(std::shared_ptr<meter_provider> p) { detail::global_meters().set(std::move(p)); }
 
 /// A meter from the global meter provider.
 inline meter get_meter(std::string_view name, std::string_view version = {}, std::string_view schema_url = {}) {

@@ -1,8 +1,20 @@
 // A consumer's translation unit: includes the umbrella header, makes one traced call (a span with
 // attributes) through the global provider into an in-memory exporter, and exits non-zero unless
 // exactly that span arrived with its attributes. Shared by the find_package, add_subdirectory and
-// fetch_content consumer projects (LLMTRACE_CONSUMER_KIND names which one built it).
+// fetch_content consumer projects (LLMTRACE_CONSUMER_KIND names which one built it). Built with
+// LLMTRACE_CONSUMER_CORE against llmtrace::core: the light core's headers only, and none of the
+// dependencies of the full target may be reachable through them.
+#if defined(LLMTRACE_CONSUMER_CORE)
+#include <llmtrace/exporters/in_memory.hpp>
+#include <llmtrace/processor.hpp>
+#include <llmtrace/trace.hpp>
+#if defined(NLOHMANN_JSON_VERSION_MAJOR) || defined(CURLINC_CURL_H) || defined(LLMTRACE_HAS_CURL) || \
+    defined(LLMTRACE_HAS_ZLIB)
+#error "llmtrace::core brought in a dependency of the full target"
+#endif
+#else
 #include <llmtrace/llmtrace.hpp>
+#endif
 
 #include <cstdint>
 #include <cstdio>
