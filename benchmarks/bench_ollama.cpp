@@ -8,6 +8,7 @@
 // ndjson_*: the line reader alone, and reader + JSON decoding, on a realistic 300-chunk chat stream.
 #include "alloc_counter.hpp"
 
+#include <llmtrace/batch_processor.hpp>
 #include <llmtrace/ollama/client.hpp>
 #include <llmtrace/trace.hpp>
 

@@ -4,6 +4,7 @@
 // everything, beside the same when the collector is down (connection refused, exporter retrying).
 #include "alloc_counter.hpp"
 
+#include <llmtrace/batch_processor.hpp>
 #include <llmtrace/exporters/otlp_http.hpp>
 #include <llmtrace/otlp/json.hpp>
 #include <llmtrace/otlp/protobuf.hpp>

@@ -3,6 +3,7 @@
 // is heap allocations per span (or per trace), counted by a replaced operator new.
 #include "alloc_counter.hpp"
 
+#include <llmtrace/batch_processor.hpp>
 #include <llmtrace/trace.hpp>
 
 #include <benchmark/benchmark.h>

@@ -1,6 +1,7 @@
 // llmtrace/llmtrace.hpp: everything an application needs: the core (trace.hpp), logs (logs.hpp), the HTTP transport,
 // exporters and one-line setup, the Ollama client and the RAG pipeline. Instrument hot code with
 // <llmtrace/trace.hpp> alone.
+// Heavy: needs nlohmann_json, libcurl (LLMTRACE_HAS_CURL), zlib (LLMTRACE_HAS_ZLIB); link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/exporters/console.hpp>

@@ -62,6 +62,10 @@ class simple_engine {
       return;
     }
     std::lock_guard<std::mutex> lk(mu_);
+    if (shutdown_.load(std::memory_order_relaxed)) {  // shut down while this thread waited for the lock
+      dropped_shutdown_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     if (exporter_->export_batch(Batch(&one, 1)) == export_result::success)
       exported_.fetch_add(1, std::memory_order_relaxed);
     else

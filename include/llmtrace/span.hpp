@@ -12,6 +12,7 @@
 #include <llmtrace/detail/span_pool.hpp>
 #include <llmtrace/provider.hpp>
 #include <llmtrace/sampler.hpp>
+#include <llmtrace/semconv.hpp>
 #include <llmtrace/span_data.hpp>
 
 #include <cstdint>
@@ -44,21 +45,28 @@ struct span_start_options {
 };
 
 namespace detail {
-/// The demangled dynamic type of an exception (e.g. "std::runtime_error").
+#define LLMTRACE_DETAIL_STR_EX(x) #x
+#define LLMTRACE_DETAIL_STR(x) LLMTRACE_DETAIL_STR_EX(x)
+/// The demangled dynamic type of an exception (e.g. "std::runtime_error"), without llmtrace's ABI
+/// namespace ("llmtrace::ollama::error", not "llmtrace::v0_1::ollama::error"), so recorded types
+/// stay the same across versions.
 inline std::string exception_type_name(const std::exception& e) {
   const char* raw = typeid(e).name();
+  std::string out;
 #if defined(LLMTRACE_HAS_CXXABI)
   int status = 0;
   char* demangled = abi::__cxa_demangle(raw, nullptr, nullptr, &status);
-  if (status == 0 && demangled) {
-    std::string out(demangled);
-    std::free(demangled);
-    return out;
-  }
+  if (status == 0 && demangled) out = demangled;
   std::free(demangled);
 #endif
-  return raw;
+  if (out.empty()) return raw;
+  static constexpr std::string_view abi_part = "llmtrace::" LLMTRACE_DETAIL_STR(LLMTRACE_ABI_NAMESPACE) "::";
+  for (std::size_t at = out.find(abi_part); at != std::string::npos; at = out.find(abi_part, at))
+    out.erase(at + 10, abi_part.size() - 10);  // keep "llmtrace::"
+  return out;
 }
+#undef LLMTRACE_DETAIL_STR
+#undef LLMTRACE_DETAIL_STR_EX
 }  // namespace detail
 
 #if LLMTRACE_ENABLED
@@ -175,6 +183,33 @@ class [[nodiscard]] span {
     return add_event("exception", {{"exception.type", type}, {"exception.message", message}});
   }
 
+  /// Marks the span failed by `e`, the one way every llmtrace instrumentation does it: `error.type`
+  /// (`error_type` when given, else the exception's type, "_OTHER" if naming it fails), an `exception`
+  /// event (the exception's type and message) and status Error with `description` (default: the
+  /// message).
+  span& set_error(const std::exception& e, std::string_view error_type = {},
+                  std::string_view description = {}) noexcept {
+    if (!rec_) return *this;
+    const char* what = e.what();
+    try {
+      const std::string type = detail::exception_type_name(e);
+      set_attribute(semconv::error_type, error_type.empty() ? std::string_view(type) : error_type);
+      record_exception(type, what);
+    } catch (...) {
+      set_attribute(semconv::error_type, error_type.empty() ? semconv::error_type_other : error_type);
+      record_exception("std::exception", what);
+    }
+    return set_status(status_code::error, description.empty() ? std::string_view(what) : description);
+  }
+  /// Marks the span failed with a low-cardinality `error_type` and a message when there is no
+  /// exception object: `error.type`, an `exception` event (type `error_type`) and status Error.
+  span& set_error(std::string_view error_type, std::string_view message) noexcept {
+    if (!rec_) return *this;
+    set_attribute(semconv::error_type, error_type);
+    record_exception(error_type, message);
+    return set_status(status_code::error, message);
+  }
+
   /// Sets the status. Ok is final; Unset is ignored; a description is kept only with Error.
   span& set_status(status_code code, std::string_view description = {}) noexcept {
     if (!rec_ || code == status_code::unset || rec_->status == status_code::ok) return *this;
@@ -224,8 +259,9 @@ class [[nodiscard]] span {
   /// Start time in Unix nanoseconds (0 when not recording).
   std::int64_t start_time_unix_nano() const noexcept { return rec_ ? rec_->start_time_unix_nano : 0; }
 
-  /// Ends the span now (or at `end_time_unix_nano`) and restores the previous current span.
-  /// Later calls do nothing.
+  /// Ends the span now (or at `end_time_unix_nano`). On the thread that started it, the previous
+  /// current span becomes current again; on another thread (a moved guard) no thread's current span
+  /// changes, and the starting thread stops treating it as current. Later calls do nothing.
   void end(std::int64_t end_time_unix_nano = 0) noexcept {
     if (token_) {
       detail::pop_context(token_);
@@ -320,6 +356,8 @@ class [[nodiscard]] span {
   span& add_event(std::string_view, attribute_list = {}, std::int64_t = 0) noexcept { return *this; }
   span& record_exception(const std::exception&) noexcept { return *this; }
   span& record_exception(std::string_view, std::string_view) noexcept { return *this; }
+  span& set_error(const std::exception&, std::string_view = {}, std::string_view = {}) noexcept { return *this; }
+  span& set_error(std::string_view, std::string_view) noexcept { return *this; }
   span& set_status(status_code, std::string_view = {}) noexcept { return *this; }
   span& update_name(std::string_view) noexcept { return *this; }
   span& add_link(const llmtrace::span_context&, attribute_list = {}, std::string_view = {}) noexcept { return *this; }

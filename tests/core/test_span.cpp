@@ -117,6 +117,55 @@ TEST_CASE("attributes, events, exceptions, status, kind and links are recorded")
   CHECK(s.links[0].attributes.get_string("link.kind") == "batch");
 }
 
+namespace llmtrace {
+inline namespace LLMTRACE_ABI_NAMESPACE {
+// An exception type inside llmtrace's ABI namespace: its recorded type must not show the namespace.
+struct test_failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+}  // namespace LLMTRACE_ABI_NAMESPACE
+}  // namespace llmtrace
+
+TEST_CASE("set_error: error.type, one exception event and status Error, the same way for every caller") {
+  static_assert(noexcept(std::declval<span&>().set_error(std::declval<const std::exception&>())));
+  static_assert(noexcept(std::declval<span&>().set_error(std::string_view(), std::string_view())));
+  recording_provider rp;
+  {
+    span s(rp.tracer, "by type");
+    s.set_error(std::invalid_argument("bad input"));
+  }
+  {
+    span s(rp.tracer, "given type");
+    s.set_error(test_failure("server said no"), "503", "Service Unavailable");
+  }
+  {
+    span s(rp.tracer, "no exception");
+    s.set_error("timeout", "no answer within 5 s");
+  }
+  const auto a = rp.only("by type");
+  CHECK(a.attributes.get_string(semconv::error_type) == "std::invalid_argument");
+  REQUIRE(a.events.size() == 1);
+  CHECK(a.events[0].name == "exception");
+  CHECK(a.events[0].attributes.get_string("exception.type") == "std::invalid_argument");
+  CHECK(a.events[0].attributes.get_string("exception.message") == "bad input");
+  CHECK(a.status == status_code::error);
+  CHECK(a.status_message == "bad input");
+
+  const auto b = rp.only("given type");
+  CHECK(b.attributes.get_string(semconv::error_type) == "503");
+  REQUIRE(b.events.size() == 1);
+  CHECK(b.events[0].attributes.get_string("exception.type") == "llmtrace::test_failure");  // no ABI tag
+  CHECK(b.events[0].attributes.get_string("exception.message") == "server said no");
+  CHECK(b.status_message == "Service Unavailable");
+
+  const auto c = rp.only("no exception");
+  CHECK(c.attributes.get_string(semconv::error_type) == "timeout");
+  REQUIRE(c.events.size() == 1);
+  CHECK(c.events[0].attributes.get_string("exception.type") == "timeout");
+  CHECK(c.status == status_code::error);
+  CHECK(c.status_message == "no answer within 5 s");
+}
+
 TEST_CASE("status rules: ok is final, unset is ignored, messages only with error") {
   recording_provider rp;
   {

@@ -2,7 +2,12 @@
 // handler.
 #pragma once
 
+#include <llmtrace/batch_processor.hpp>
+#include <llmtrace/env.hpp>
+#include <llmtrace/exporters/in_memory.hpp>
 #include <llmtrace/trace.hpp>
+
+#include "../support/fixtures.hpp"
 
 #include <memory>
 #include <mutex>
@@ -34,52 +39,7 @@ struct recording_provider {
   }
 };
 
-/// Installs a capturing error handler for the scope.
-struct captured_errors {
-  std::shared_ptr<std::vector<std::string>> messages = std::make_shared<std::vector<std::string>>();
-  std::shared_ptr<std::mutex> mu = std::make_shared<std::mutex>();
-  captured_errors() {
-    auto m = messages;
-    auto lock = mu;
-    llmtrace::set_error_handler([m, lock](std::string_view msg) {
-      std::lock_guard<std::mutex> lk(*lock);
-      m->emplace_back(msg);
-    });
-  }
-  ~captured_errors() { llmtrace::set_error_handler({}); }
-  std::vector<std::string> all() const {
-    std::lock_guard<std::mutex> lk(*mu);
-    return *messages;
-  }
-  std::size_t count_containing(std::string_view needle) const {
-    std::size_t n = 0;
-    for (const auto& m : all())
-      if (m.find(needle) != std::string::npos) ++n;
-    return n;
-  }
-};
-
-/// Sets an environment variable for the scope (restoring the previous value).
-struct scoped_env {
-  std::string name;
-  bool had = false;
-  std::string old;
-  scoped_env(const char* n, const char* value) : name(n) {
-    if (const char* v = std::getenv(n)) {
-      had = true;
-      old = v;
-    }
-    if (value)
-      ::setenv(n, value, 1);
-    else
-      ::unsetenv(n);
-  }
-  ~scoped_env() {
-    if (had)
-      ::setenv(name.c_str(), old.c_str(), 1);
-    else
-      ::unsetenv(name.c_str());
-  }
-};
+using llmtrace_test::captured_errors;
+using llmtrace_test::scoped_env;
 
 }  // namespace core_test

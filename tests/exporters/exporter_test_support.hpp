@@ -11,6 +11,8 @@
 
 #include <doctest/doctest.h>
 
+#include "../support/fixtures.hpp"
+
 #include <unistd.h>
 #include <atomic>
 #include <cstdint>
@@ -218,65 +220,5 @@ inline void check_golden(std::string_view name, const std::string& actual) {
                                                            << actual << "--- expected ---\n"
                                                            << expected);
 }
-
-// --- errors and environment -------------------------------------------------------------------
-/// Captures every message sent to the llmtrace error handler while alive.
-class captured_errors {
- public:
-  captured_errors() {
-    llmtrace::set_error_handler([this](std::string_view m) {
-      std::lock_guard<std::mutex> lk(mu_);
-      messages_.emplace_back(m);
-    });
-  }
-  ~captured_errors() { llmtrace::set_error_handler({}); }
-  captured_errors(const captured_errors&) = delete;
-  captured_errors& operator=(const captured_errors&) = delete;
-
-  std::vector<std::string> messages() const {
-    std::lock_guard<std::mutex> lk(mu_);
-    return messages_;
-  }
-  /// How many messages contain `needle`.
-  std::size_t count(std::string_view needle) const {
-    std::lock_guard<std::mutex> lk(mu_);
-    std::size_t n = 0;
-    for (const auto& m : messages_)
-      if (m.find(needle) != std::string::npos) ++n;
-    return n;
-  }
-  std::size_t size() const {
-    std::lock_guard<std::mutex> lk(mu_);
-    return messages_.size();
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<std::string> messages_;
-};
-
-/// Sets (or, with nullopt, unsets) an environment variable for the guard's lifetime.
-class scoped_env {
- public:
-  scoped_env(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value)
-      ::setenv(name, value->c_str(), 1);
-    else
-      ::unsetenv(name);
-  }
-  ~scoped_env() {
-    if (old_)
-      ::setenv(name_.c_str(), old_->c_str(), 1);
-    else
-      ::unsetenv(name_.c_str());
-  }
-  scoped_env(const scoped_env&) = delete;
-  scoped_env& operator=(const scoped_env&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
 
 }  // namespace llmtrace_test

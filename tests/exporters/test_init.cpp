@@ -91,10 +91,26 @@ std::string resource_service_name(const std::filesystem::path& p) {
 
 }  // namespace
 
-TEST_CASE("the guard is move-only and must be used") {
+TEST_CASE("the guard is move-only: a move-constructed guard owns the provider, the moved-from one does nothing") {
   static_assert(!std::is_copy_constructible_v<sdk_guard>);
+  static_assert(!std::is_copy_assignable_v<sdk_guard>);
   static_assert(std::is_nothrow_move_constructible_v<sdk_guard>);
   static_assert(std::is_nothrow_move_assignable_v<sdk_guard>);
+  clean_env env;
+  const auto path = env.use_file("move_constructed.jsonl");
+  auto first = init();
+  REQUIRE(first.active());
+  tracer_provider* const installed = &global_provider();
+  sdk_guard second(std::move(first));
+  CHECK_FALSE(first.active());  // NOLINT(bugprone-use-after-move): a moved-from guard is empty
+  CHECK(second.active());
+  CHECK(&second.provider() == installed);
+  CHECK(first.shutdown());                 // NOLINT(bugprone-use-after-move): nothing to shut down
+  CHECK(&global_provider() == installed);  // the moved-from guard did not uninstall it
+  { span s("after move construction"); }
+  CHECK(second.shutdown());
+  CHECK_FALSE(global_provider().active());
+  CHECK(spans_in(path).size() == 1);
 }
 
 TEST_CASE("OTEL_SDK_DISABLED=true installs nothing; the guard is a no-op") {

@@ -28,7 +28,7 @@ std::string encode(const std::vector<const span_data*>& spans) {
   return otlp::encode_json(span_batch(spans.data(), spans.size()));
 }
 json to_doc(const std::vector<const span_data*>& spans) {
-  return otlp::to_json(span_batch(spans.data(), spans.size()));
+  return nlohmann::json::parse(otlp::encode_json(span_batch(spans.data(), spans.size())));
 }
 
 span_data basic_span(const resource* r, const instrumentation_scope* sc, std::string_view name) {

@@ -38,7 +38,7 @@ class env_guard {
   std::string saved_;
 };
 
-std::size_t chars(const std::string& s) { return ol::detail::count_chars(s); }
+std::size_t chars(const std::string& s) { return llmtrace::detail::utf8_char_count(s); }
 
 }  // namespace
 

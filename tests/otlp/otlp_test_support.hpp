@@ -6,6 +6,8 @@
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/span_data.hpp>
 
+#include "../support/fixtures.hpp"
+
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -16,39 +18,7 @@ namespace otlp_test {
 
 using namespace llmtrace;
 
-/// Collects what reaches the error handler during a test; restores the default handler afterwards.
-class error_capture {
- public:
-  error_capture() {
-    set_error_handler([this](std::string_view m) {
-      std::lock_guard<std::mutex> lk(mu_);
-      messages_.emplace_back(m);
-    });
-  }
-  ~error_capture() { set_error_handler(nullptr); }
-  error_capture(const error_capture&) = delete;
-  error_capture& operator=(const error_capture&) = delete;
-
-  std::vector<std::string> messages() const {
-    std::lock_guard<std::mutex> lk(mu_);
-    return messages_;
-  }
-  std::size_t count_containing(std::string_view needle) const {
-    std::size_t n = 0;
-    for (const auto& m : messages())
-      if (m.find(needle) != std::string::npos) ++n;
-    return n;
-  }
-  std::string all() const {
-    std::string out;
-    for (const auto& m : messages()) out += m + "\n";
-    return out;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<std::string> messages_;
-};
+using error_capture = llmtrace_test::captured_errors;
 
 /// Sets environment variables for one test and clears every OTEL_EXPORTER_OTLP_* variable first.
 class env_guard {

@@ -136,7 +136,7 @@ TEST_CASE("grpc: RESOURCE_EXHAUSTED is retried only with RetryInfo, after its de
     CHECK(server.request_count() == 1);
     CHECK(exp.stats().retries == 0);
     CHECK(exp.stats().dropped_spans == 3);
-    CHECK(errors.count_containing("RESOURCE_EXHAUSTED: quota exceeded") == 1);
+    CHECK(errors.count("RESOURCE_EXHAUSTED: quota exceeded") == 1);
   }
   SUBCASE("with RetryInfo: retried after retry_delay, even above max_backoff") {
     error_capture errors;
@@ -167,9 +167,9 @@ TEST_CASE("grpc: INVALID_ARGUMENT is not retried and reported once with grpc-mes
   CHECK(exp.stats().retries == 0);
   CHECK(exp.stats().failed_batches == 2);
   CHECK(exp.stats().dropped_spans == 6);
-  INFO(errors.all());
-  CHECK(errors.count_containing("INVALID_ARGUMENT: span 2 has an end before its start") == 1);
-  CHECK(errors.all().find("secret-token-abcdef") == std::string::npos);
+  INFO(errors.joined());
+  CHECK(errors.count("INVALID_ARGUMENT: span 2 has an end before its start") == 1);
+  CHECK(errors.joined().find("secret-token-abcdef") == std::string::npos);
 }
 
 TEST_CASE("grpc: partial success is reported once, the batch counted as exported minus the rejected") {
@@ -184,8 +184,8 @@ TEST_CASE("grpc: partial success is reported once, the batch counted as exported
   CHECK(exp.stats().rejected_spans == 2);
   CHECK(exp.stats().exported_spans == 4);
   CHECK(exp.stats().retries == 0);
-  INFO(errors.all());
-  CHECK(errors.count_containing("1 spans rejected (one span too old)") == 1);
+  INFO(errors.joined());
+  CHECK(errors.count("1 spans rejected (one span too old)") == 1);
 }
 
 TEST_CASE("grpc: a server that never answers costs one export timeout; shutdown ends the call at once") {
@@ -263,7 +263,7 @@ TEST_CASE("grpc: an HTTP/1.1-only server gets one clear error, quickly, and noth
     CHECK(exp.export_batch(b.batch()) == export_result::failure);
     CHECK(elapsed_ms(start) < 5000);
     CHECK(exp.stats().retries == 0);
-    INFO(errors.all());
+    INFO(errors.joined());
     REQUIRE(errors.messages().size() == 1);
     CHECK(errors.messages()[0].find("not a gRPC endpoint") != std::string::npos);
   }
@@ -309,7 +309,7 @@ TEST_CASE("grpc configuration from OTEL_EXPORTER_OTLP_*") {
         .set("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317")
         .set("OTEL_EXPORTER_OTLP_INSECURE", "maybe");
     CHECK(otlp_http_options_from_env().endpoint == "https://collector:4317");
-    CHECK(errors.count_containing("OTEL_EXPORTER_OTLP_INSECURE") == 1);
+    CHECK(errors.count("OTEL_EXPORTER_OTLP_INSECURE") == 1);
   }
   SUBCASE("http/protobuf is unchanged: INSECURE and scheme-less endpoints do not apply") {
     env.set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318").set("OTEL_EXPORTER_OTLP_INSECURE", "true");

@@ -146,7 +146,7 @@ TEST_CASE("configured headers cannot replace Content-Type; a configured User-Age
   CHECK(req.header("Content-Type") == "application/x-protobuf");
   CHECK(req.header_count("User-Agent") == 1);
   CHECK(req.header("User-Agent") == "rag-api/2.1");
-  CHECK(errors.count_containing("ignoring the configured header Content-Type") == 1);
+  CHECK(errors.count("ignoring the configured header Content-Type") == 1);
 }
 
 TEST_CASE("protobuf and JSON bodies decode to the same spans, here and with the JS decoders") {
@@ -246,8 +246,8 @@ TEST_CASE("retries stop after max_attempts and the batch is dropped and counted"
   CHECK(s.dropped_spans == 3);
   CHECK(s.exported_spans == 0);
   REQUIRE(errors.messages().size() == 1);
-  CHECK(errors.count_containing("HTTP 503") == 1);
-  CHECK(errors.count_containing("3 attempts") == 1);
+  CHECK(errors.count("HTTP 503") == 1);
+  CHECK(errors.count("3 attempts") == 1);
 }
 
 TEST_CASE("400 is final: no retry, and the google.rpc.Status message is reported") {
@@ -264,8 +264,8 @@ TEST_CASE("400 is final: no retry, and the google.rpc.Status message is reported
     CHECK(exp.stats().failed_batches == 1);
     CHECK(exp.stats().dropped_spans == 3);
     REQUIRE(errors.messages().size() == 1);
-    CHECK(errors.count_containing("HTTP 400") == 1);
-    CHECK(errors.count_containing("span 2: trace_id must be 16 bytes") == 1);
+    CHECK(errors.count("HTTP 400") == 1);
+    CHECK(errors.count("span 2: trace_id must be 16 bytes") == 1);
   }
   error_capture errors;
   t::fake_collector c(closing());
@@ -274,7 +274,7 @@ TEST_CASE("400 is final: no retry, and the google.rpc.Status message is reported
   const test_batch b;
   CHECK(exp.export_batch(b.batch()) == export_result::failure);
   CHECK(c.request_count() == 1);
-  CHECK(errors.count_containing("HTTP 500: internal trouble") == 1);
+  CHECK(errors.count("HTTP 500: internal trouble") == 1);
 }
 
 TEST_CASE("partial success is reported once, not retried, and counted") {
@@ -289,8 +289,8 @@ TEST_CASE("partial success is reported once, not retried, and counted") {
     CHECK(exp.export_batch(b.batch()) == export_result::success);
     CHECK(c.request_count() == 1);
     REQUIRE(errors.messages().size() == 1);
-    CHECK(errors.count_containing("2 spans rejected") == 1);
-    CHECK(errors.count_containing("2 spans are older than the retention") == 1);
+    CHECK(errors.count("2 spans rejected") == 1);
+    CHECK(errors.count("2 spans are older than the retention") == 1);
     // A second partial success within the summary interval is counted, not reported again.
     CHECK(exp.export_batch(b.batch()) == export_result::success);
     CHECK(c.request_count() == 2);
@@ -320,7 +320,7 @@ TEST_CASE("a collector hanging past the export timeout: the export gives up in t
   CHECK(exp.stats().failed_batches == 1);
   CHECK(exp.stats().dropped_spans == 3);
   REQUIRE(errors.messages().size() == 1);
-  CHECK(errors.count_containing("timeout") == 1);
+  CHECK(errors.count("timeout") == 1);
 }
 
 TEST_CASE("Retry-After beyond the export timeout gives up at once instead of waiting") {
@@ -335,7 +335,7 @@ TEST_CASE("Retry-After beyond the export timeout gives up at once instead of wai
   CHECK(exp.export_batch(b.batch()) == export_result::failure);
   CHECK(elapsed_ms(start) < 1500);
   CHECK(c.request_count() == 1);
-  CHECK(errors.count_containing("export timeout") == 1);
+  CHECK(errors.count("export timeout") == 1);
 }
 
 TEST_CASE("shutdown ends a retry wait at once; later exports fail without a request") {
@@ -353,7 +353,7 @@ TEST_CASE("shutdown ends a retry wait at once; later exports fail without a requ
   REQUIRE(result.wait_for(5s) == std::future_status::ready);
   CHECK(result.get() == export_result::failure);
   CHECK(elapsed_ms(start) < 2000);
-  CHECK(errors.count_containing("shutting down") == 1);
+  CHECK(errors.count("shutting down") == 1);
 
   CHECK(exp.export_batch(b.batch()) == export_result::failure);
   CHECK(c.request_count() == 1);
@@ -399,12 +399,12 @@ TEST_CASE("collector absent: span calls stay fast, spans are dropped and counted
   CHECK(es.failed_batches >= 1);
   CHECK(es.dropped_spans == ps.dropped_export);
   CHECK(es.exported_spans == 0);
-  INFO(errors.all());
+  INFO(errors.joined());
   // One message for the whole outage (summaries come at most once a minute), never one per span;
   // the queue-full drops are reported too, and shutdown sums up every cause once.
-  CHECK(errors.count_containing("OTLP export") == 1);
-  CHECK(errors.count_containing("because the queue was full (OTEL_BSP_MAX_QUEUE_SIZE=256 per thread)") == 1);
-  CHECK(errors.count_containing("batch processor summary at shutdown: 20000 of 20000 spans dropped") == 1);
+  CHECK(errors.count("OTLP export") == 1);
+  CHECK(errors.count("because the queue was full (OTEL_BSP_MAX_QUEUE_SIZE=256 per thread)") == 1);
+  CHECK(errors.count("batch processor summary at shutdown: 20000 of 20000 spans dropped") == 1);
   CHECK(errors.messages().size() == 3);
   provider.reset();
 }
@@ -452,9 +452,9 @@ TEST_CASE("API keys and other header values never appear in reported messages") 
     REQUIRE(o.headers.size() == 1);
     CHECK(o.headers[0].value == key);
   }
-  const auto all = errors.all();
+  const auto all = errors.joined();
   CHECK(errors.messages().size() >= 6);
-  CHECK(errors.count_containing("[REDACTED]") >= 3);
+  CHECK(errors.count("[REDACTED]") >= 3);
   CHECK(all.find(key) == std::string::npos);
   CHECK(all.find(token) == std::string::npos);
   CHECK(all.find("8c1f2e9d77") == std::string::npos);
@@ -534,7 +534,7 @@ TEST_CASE("environment: each signal gets its own path and its own variables") {
   CHECK(metrics.headers[0].name == "x-metrics");
   env.set("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "collector");
   CHECK(otlp_http_options_from_env(otlp_signal::metrics).endpoint == "http://localhost:4318/v1/metrics");
-  CHECK(errors.count_containing("invalid OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") == 1);
+  CHECK(errors.count("invalid OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") == 1);
   CHECK(errors.messages().size() == 1);
 }
 
@@ -609,11 +609,11 @@ TEST_CASE("environment: invalid values are reported once each and the defaults u
   CHECK(o.protocol == otlp_protocol::http_protobuf);
   CHECK(o.endpoint == "http://localhost:4318/v1/traces");
   CHECK(errors.messages().size() == 4);
-  CHECK(errors.count_containing("OTEL_EXPORTER_OTLP_TIMEOUT") == 1);
-  CHECK(errors.count_containing("10000") == 1);
-  CHECK(errors.count_containing("OTEL_EXPORTER_OTLP_COMPRESSION") == 1);
-  CHECK(errors.count_containing("OTEL_EXPORTER_OTLP_PROTOCOL") == 1);
-  CHECK(errors.count_containing("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == 1);
+  CHECK(errors.count("OTEL_EXPORTER_OTLP_TIMEOUT") == 1);
+  CHECK(errors.count("10000") == 1);
+  CHECK(errors.count("OTEL_EXPORTER_OTLP_COMPRESSION") == 1);
+  CHECK(errors.count("OTEL_EXPORTER_OTLP_PROTOCOL") == 1);
+  CHECK(errors.count("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == 1);
 
   env.set("OTEL_EXPORTER_OTLP_TIMEOUT", "0");
   CHECK(otlp_http_options_from_env().timeout == ms(10000));

@@ -14,7 +14,7 @@ namespace {
 
 std::size_t chars(const std::string& s) {
   std::size_t n = 0;
-  for (std::size_t i = 0; i < s.size(); i += rag::detail::char_length(s, i)) ++n;
+  for (std::size_t i = 0; i < s.size(); i += llmtrace::detail::utf8_char_length(s, i)) ++n;
   return n;
 }
 

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <llmtrace/exporters/in_memory.hpp>
 #include <llmtrace/http/curl_transport.hpp>
 #include <llmtrace/http/record_replay.hpp>
 #include <llmtrace/trace.hpp>

@@ -2,6 +2,7 @@
 // (servers, collectors, recordings, the environment). Nesting deeper than a limit (default 256) is a
 // clear error instead of a tree that later recursive copies, comparisons or dumps would overflow the
 // stack on; nothing here recurses per nesting level. Thread-safety: pure functions.
+// Heavy: needs nlohmann_json; link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/config.hpp>

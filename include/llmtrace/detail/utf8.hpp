@@ -60,6 +60,21 @@ inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexc
   return len;
 }
 
+/// Byte length of the character at s[i] for stepping through text: the valid sequence's length, or 1
+/// where the bytes are not one (each such byte counts as one character), so a valid sequence is never
+/// split. Requires i < s.size().
+inline std::size_t utf8_char_length(std::string_view s, std::size_t i) noexcept {
+  const std::size_t n = utf8_sequence_length(s, i);
+  return n != 0 ? n : 1;
+}
+
+/// Characters in `s` as utf8_char_length steps through it: code points of valid UTF-8.
+inline std::size_t utf8_char_count(std::string_view s) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size(); i += utf8_char_length(s, i)) ++n;
+  return n;
+}
+
 /// At an invalid position i (utf8_sequence_length(s, i) == 0): how many bytes one U+FFFD replaces.
 /// That is the maximal subpart (Unicode, and the WHATWG Encoding Standard that browsers and
 /// protobuf/JSON libraries follow): a lead byte and the continuation bytes that could still have

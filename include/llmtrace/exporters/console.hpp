@@ -6,6 +6,7 @@
 
 #include <llmtrace/config.hpp>
 #include <llmtrace/detail/hex.hpp>
+#include <llmtrace/detail/terminal.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/exporter.hpp>
@@ -28,11 +29,6 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#if defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>
-#define LLMTRACE_HAS_ISATTY 1
-#endif
 
 LLMTRACE_BEGIN_NAMESPACE
 
@@ -166,16 +162,11 @@ inline bool console_use_color(const console_exporter_options& o) noexcept {
   if (o.color != console_color::automatic) return o.color == console_color::always;
   const char* no_color = std::getenv("NO_COLOR");
   if (no_color && *no_color) return false;
-#if defined(LLMTRACE_HAS_ISATTY)
-  int fd = -1;
   if (o.stream)
-    fd = o.stream == &std::cout ? 1 : (o.stream == &std::cerr || o.stream == &std::clog) ? 2 : -1;
-  else
-    fd = ::fileno(o.file);
-  return fd >= 0 && ::isatty(fd) == 1;
-#else
-  return false;
-#endif
+    return detail::is_terminal(o.stream == &std::cout                               ? 1
+                               : (o.stream == &std::cerr || o.stream == &std::clog) ? 2
+                                                                                    : -1);
+  return detail::is_terminal(o.file);
 }
 
 /// Writes and flushes `text` to `o`'s stream; a failure is reported once per streak (`failing`).

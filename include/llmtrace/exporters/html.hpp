@@ -2,6 +2,7 @@
 // shutdown, writes them as one self-contained HTML trace viewer (html/render.hpp). Enabled by
 // OTEL_TRACES_EXPORTER=html (llmtrace::init); the file is LLMTRACE_HTML_FILE, else llmtrace-traces.html.
 // Thread-safety: all methods are safe concurrently (one mutex; the SDK exports from one thread).
+// Heavy: needs nlohmann_json; link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/config.hpp>

@@ -2,6 +2,7 @@
 // (http/protobuf or http/json, optional gzip) POSTed to <endpoint>/v1/logs with the trace exporter's
 // retries, Retry-After, partial-success reporting and counters (the same machinery,
 // detail::basic_otlp_http_exporter). Thread-safety: as the trace exporter's.
+// Heavy: needs nlohmann_json, libcurl (LLMTRACE_HAS_CURL), zlib (LLMTRACE_HAS_ZLIB); link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/config.hpp>

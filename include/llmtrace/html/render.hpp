@@ -4,6 +4,7 @@
 // travels as JSON inside a <script type="application/json"> block with '<', '>' and '&' escaped, and
 // the page puts it into the DOM with textContent only. Thread-safety: a trace_document is not
 // synchronised (one thread at a time); render_html() is a pure function of its arguments.
+// Heavy: needs nlohmann_json; link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/config.hpp>

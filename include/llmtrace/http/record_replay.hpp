@@ -55,6 +55,7 @@
 // recorded run's proportions. replay_options::recorded_timing = false answers at once (tests). The Ollama client turns
 // it into an ollama::error (reason transport, error.type "_OTHER") carrying that message. replay_transport also counts
 // misses (misses()) and lists them (missed_requests()) for test assertions.
+// Heavy: needs nlohmann_json; link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/config.hpp>

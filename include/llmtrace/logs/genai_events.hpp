@@ -4,6 +4,7 @@
 // `gen_ai.client.operation.exception` (WARN) for failures. Both carry the span's trace and span ids
 // and go through the global logger provider (scope "llmtrace.genai"): nothing is emitted until one
 // is installed (llmtrace::init does). Thread-safety: call from the thread that owns the span.
+// Heavy: needs nlohmann_json; link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/any_value.hpp>

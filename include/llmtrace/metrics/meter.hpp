@@ -468,7 +468,8 @@ inline observable_instrument meter::create_double_observable_gauge(std::string_v
 namespace detail {
 /// The process-wide slot (default visibility: one per process, also across shared libraries).
 LLMTRACE_API inline llmtrace::detail::global_slot<meter_provider>& global_meters() {
-  static auto* s = new llmtrace::detail::global_slot<meter_provider>();  // never destroyed (instrument handles point into it)
+  static auto* s =
+      new llmtrace::detail::global_slot<meter_provider>();  // never destroyed (instrument handles point into it)
   return *s;
 }
 }  // namespace detail

@@ -3,6 +3,7 @@
 // Ollama's timings, phase spans) is instrumentation.hpp's call_recorder; every request carries W3C
 // traceparent. Thread-safety: a client is immutable after construction and may
 // be used from any number of threads at once.
+// Heavy: needs nlohmann_json, libcurl (LLMTRACE_HAS_CURL); link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/config.hpp>

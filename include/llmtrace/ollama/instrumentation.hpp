@@ -3,6 +3,7 @@
 // the layout of the load / prompt_eval / eval phase spans, tool_span for `execute_tool` spans in an
 // application's tool loop, and the recorder of one client call (its span and every attribute).
 // Thread-safety: pure functions and values; a tool_span or call_recorder belongs to one call/thread.
+// Heavy: needs nlohmann_json; link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/config.hpp>
@@ -85,13 +86,6 @@ inline content_capture content_capture_from_env() {
 
 namespace detail {
 
-/// Characters (code points) of valid UTF-8 text.
-inline std::size_t count_chars(std::string_view s) noexcept {
-  std::size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
-  return n;
-}
-
 /// Characters one byte adds when nlohmann::json writes it inside a string (UTF-8 kept raw).
 inline std::size_t escaped_cost(unsigned char c) noexcept {
   if ((c & 0xC0) == 0x80) return 0;  // continuation byte: counted with its lead byte
@@ -145,7 +139,7 @@ inline void collect_text_leaves(json& j, std::vector<json*>& out) {
 /// and sets `truncated` when anything was cut.
 inline std::string fit_json(json doc, std::size_t limit, bool& truncated) {
   std::string out = doc.dump();
-  std::size_t total = count_chars(out);
+  std::size_t total = llmtrace::detail::utf8_char_count(out);
   if (total <= limit) return out;
   truncated = true;
   const std::string_view marker = semconv::ollama_truncation_marker;
@@ -164,7 +158,7 @@ inline std::string fit_json(json doc, std::size_t limit, bool& truncated) {
       } else {
         doc = doc.is_array() ? json::array() : json::object();
         out = doc.dump();
-        return count_chars(out) <= limit ? out : std::string();
+        return llmtrace::detail::utf8_char_count(out) <= limit ? out : std::string();
       }
     } else {
       // Water-filling: the smallest texts first, each taking at most an equal share of what is left.
@@ -190,7 +184,7 @@ inline std::string fit_json(json doc, std::size_t limit, bool& truncated) {
       }
     }
     out = doc.dump();
-    total = count_chars(out);
+    total = llmtrace::detail::utf8_char_count(out);
     if (total <= limit) return out;
   }
   return std::string();
@@ -301,7 +295,7 @@ inline std::string tool_definitions_json(const std::vector<tool>& tools, std::si
 /// Text cut to `limit` characters including the truncation marker (UTF-8 repaired, never split).
 inline std::string truncate_text(std::string_view text, std::size_t limit, bool& truncated) {
   std::string out = llmtrace::detail::sanitize_utf8(text);
-  if (detail::count_chars(out) <= limit) return out;
+  if (llmtrace::detail::utf8_char_count(out) <= limit) return out;
   truncated = true;
   const std::string_view marker = semconv::ollama_truncation_marker;
   if (limit < marker.size()) return std::string();
@@ -398,20 +392,17 @@ struct tool_span_options {
   std::string description;
 };
 
+namespace detail {
+struct ollama_scope {
+  static constexpr std::string_view name = semconv::ollama_instrumentation_scope;
+  static constexpr std::string_view version = LLMTRACE_VERSION_STRING;
+  static constexpr std::string_view schema_url = semconv::genai_schema_url;
+};
+}  // namespace detail
+
 /// The tracer the Ollama instrumentation uses by default: "llmtrace.ollama" from the current global
-/// provider (looked up again whenever the global provider changes).
-inline llmtrace::tracer default_tracer() {
-  // Installed providers are never freed (see set_global_provider), so a provider's address
-  // identifies it for the life of the process and the per-thread cache cannot dangle.
-  thread_local const tracer_provider* cached_provider = nullptr;
-  thread_local llmtrace::tracer cached;
-  tracer_provider& p = llmtrace::global_provider();
-  if (&p != cached_provider) {
-    cached = p.get_tracer(semconv::ollama_instrumentation_scope, LLMTRACE_VERSION_STRING, semconv::genai_schema_url);
-    cached_provider = &p;
-  }
-  return cached;
-}
+/// provider (cached per thread, looked up again whenever the global provider changes).
+inline llmtrace::tracer default_tracer() { return llmtrace::detail::cached_global_tracer<detail::ollama_scope>(); }
 
 /// An `execute_tool {name}` INTERNAL span around one tool execution in an application's tool loop:
 /// gen_ai.operation.name=execute_tool, gen_ai.tool.name, gen_ai.tool.call.id, gen_ai.tool.type=function,
@@ -463,21 +454,12 @@ class [[nodiscard]] tool_span {
   }
   /// Marks the execution failed: error.type (the exception's type), status Error, exception event.
   tool_span& set_error(const std::exception& e) noexcept {
-    try {
-      const std::string type = llmtrace::detail::exception_type_name(e);
-      span_.set_attribute(semconv::error_type, type);
-      span_.record_exception(type, e.what());
-    } catch (...) {
-      span_.set_attribute(semconv::error_type, semconv::error_type_other);
-    }
-    span_.set_status(status_code::error, e.what());
+    span_.set_error(e);
     return *this;
   }
   /// Marks the execution failed with a low-cardinality `type` and a message.
   tool_span& set_error(std::string_view type, std::string_view message) noexcept {
-    span_.set_attribute(semconv::error_type, type);
-    span_.record_exception(type, message);
-    span_.set_status(status_code::error, message);
+    span_.set_error(type, message);
     return *this;
   }
   /// The underlying span (add your own attributes).
@@ -561,14 +543,14 @@ inline double seconds(std::int64_t ns) noexcept { return static_cast<double>(ns)
 /// status Error with the server's message.
 inline void record_failure(llmtrace::span& s, const error& e) noexcept {
   if (!s.is_recording()) return;
+  std::string type;
   try {
-    s.set_attribute(semconv::error_type, e.error_type());
-    s.set_attribute(semconv::ollama_error_reason, to_string(e.reason()));
-    s.set_attribute(semconv::ollama_error_retryable, e.retryable());
-    s.record_exception("llmtrace::ollama::error", e.what());
-    s.set_status(status_code::error, e.server_message());
+    type = e.error_type();
   } catch (...) {
   }
+  s.set_error(e, type.empty() ? semconv::error_type_other : std::string_view(type), e.server_message());
+  s.set_attribute(semconv::ollama_error_reason, to_string(e.reason()));
+  s.set_attribute(semconv::ollama_error_retryable, e.retryable());
 }
 /// Any exception: ollama::error as above, others by their type (e.g. thrown by a caller's callback).
 inline void record_failure(llmtrace::span& s, std::exception_ptr ep) noexcept {
@@ -578,16 +560,9 @@ inline void record_failure(llmtrace::span& s, std::exception_ptr ep) noexcept {
   } catch (const error& e) {
     record_failure(s, e);
   } catch (const std::exception& e) {
-    try {
-      s.set_attribute(semconv::error_type, llmtrace::detail::exception_type_name(e));
-    } catch (...) {
-      s.set_attribute(semconv::error_type, semconv::error_type_other);
-    }
-    s.record_exception(e);
-    s.set_status(status_code::error, e.what());
+    s.set_error(e);
   } catch (...) {
-    s.set_attribute(semconv::error_type, semconv::error_type_other);
-    s.set_status(status_code::error, "unknown exception");
+    s.set_error(semconv::error_type_other, "unknown exception");
   }
 }
 

@@ -2,9 +2,11 @@
 // (bytes, percentage, rate, ETA per layer; status lines such as "verifying sha256 digest"). It draws
 // only on a terminal unless forced, and never cancels. Thread-safety: one bar per call, used from the
 // thread that runs the call (the progress callback's thread).
+// Heavy: needs nlohmann_json; link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/terminal.hpp>
 #include <llmtrace/ollama/types.hpp>
 
 #include <chrono>
@@ -12,12 +14,6 @@
 #include <cstdio>
 #include <functional>
 #include <string>
-
-#if defined(_WIN32)
-#include <io.h>
-#else
-#include <unistd.h>
-#endif
 
 LLMTRACE_BEGIN_NAMESPACE
 namespace ollama {
@@ -63,7 +59,7 @@ class terminal_progress_bar {
  public:
   explicit terminal_progress_bar(progress_bar_options o = {}) : opts_(std::move(o)) {
     if (!opts_.now) opts_.now = [] { return std::chrono::steady_clock::now(); };
-    enabled_ = opts_.out != nullptr && (opts_.force || is_terminal(opts_.out));
+    enabled_ = opts_.out != nullptr && (opts_.force || llmtrace::detail::is_terminal(opts_.out));
   }
 
   /// True when the bar draws (a terminal, or force).
@@ -104,14 +100,6 @@ class terminal_progress_bar {
   }
 
  private:
-  static bool is_terminal(std::FILE* f) noexcept {
-#if defined(_WIN32)
-    return _isatty(_fileno(f)) != 0;
-#else
-    return isatty(fileno(f)) != 0;
-#endif
-  }
-
   void end_line() {
     if (!open_line_) return;
     std::fputc('\n', opts_.out);

@@ -2,6 +2,7 @@
 // /api/generate, /api/embed, /api/embeddings, /api/tags, /api/show, /api/ps, /api/version). Their JSON
 // coding is in codec.hpp, RFC 3339 time parsing in time.hpp.
 // Thread-safety: plain values.
+// Heavy: needs nlohmann_json; link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/config.hpp>

@@ -1,6 +1,6 @@
 // llmtrace/otlp/json.hpp: encodes a batch of finished spans as an OTLP/JSON ExportTraceServiceRequest
 // (what OTLP http/json receivers and the Collector's file receiver read). The text is written directly
-// with a small escaper; to_json() parses that text back into nlohmann::json for tests and tools.
+// with a small escaper. Standard headers only.
 // Thread-safety: pure functions of their arguments.
 #pragma once
 
@@ -10,8 +10,6 @@
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/span_data.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -599,9 +597,6 @@ inline std::string encode_json(const span_batch& batch) {
   append_json(out, batch);
   return out;
 }
-
-/// The same request as a JSON document (parsed from encode_json's text), for tests and tools.
-inline nlohmann::json to_json(const span_batch& batch) { return nlohmann::json::parse(encode_json(batch)); }
 
 }  // namespace otlp
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/utf8.hpp>
 
 #include <cstddef>
 #include <stdexcept>
@@ -47,27 +48,10 @@ inline bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/// Byte length of the UTF-8 character starting at s[i] (1 for an invalid or truncated sequence, so
-/// every byte belongs to exactly one "character" and a valid sequence is never split).
-inline std::size_t char_length(std::string_view s, std::size_t i) noexcept {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t len = 1;
-  if (c >= 0xC2 && c <= 0xDF)
-    len = 2;
-  else if (c >= 0xE0 && c <= 0xEF)
-    len = 3;
-  else if (c >= 0xF0 && c <= 0xF4)
-    len = 4;
-  if (len == 1 || i + len > s.size()) return 1;
-  for (std::size_t k = 1; k < len; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 1;
-  return len;
-}
-
 /// The byte index `n` characters after byte `pos` (or s.size()).
 inline std::size_t advance_chars(std::string_view s, std::size_t pos, std::size_t n) noexcept {
   while (n > 0 && pos < s.size()) {
-    pos += char_length(s, pos);
+    pos += llmtrace::detail::utf8_char_length(s, pos);
     --n;
   }
   return pos < s.size() ? pos : s.size();
@@ -76,7 +60,7 @@ inline std::size_t advance_chars(std::string_view s, std::size_t pos, std::size_
 /// Byte offsets where each character starting in [from, to) begins (plus `to`).
 inline void char_starts(std::string_view s, std::size_t from, std::size_t to, std::vector<std::size_t>& out) {
   out.clear();
-  for (std::size_t i = from; i < to; i += char_length(s, i)) out.push_back(i);
+  for (std::size_t i = from; i < to; i += llmtrace::detail::utf8_char_length(s, i)) out.push_back(i);
   out.push_back(to);
 }
 

@@ -2,9 +2,11 @@
 // (chunk, embed in batches through /api/embed, store) and query (embed the question, retrieve the
 // top k chunks, prompt with them, stream the answer from /api/chat), each as one nested trace.
 // Thread-safety: query() may run on several threads at once; ingest() may run alongside queries.
+// Heavy: needs nlohmann_json, libcurl (LLMTRACE_HAS_CURL); link llmtrace::llmtrace.
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/terminal.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/ollama/client.hpp>
 #include <llmtrace/ollama/instrumentation.hpp>
@@ -29,11 +31,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#if __has_include(<unistd.h>)
-#include <unistd.h>
-#define LLMTRACE_RAG_HAS_ISATTY 1
-#endif
 
 LLMTRACE_BEGIN_NAMESPACE
 namespace rag {
@@ -106,20 +103,6 @@ using text_callback = std::function<bool(std::string_view text)>;
 
 namespace detail {
 
-inline bool stderr_is_terminal() noexcept {
-#if defined(LLMTRACE_RAG_HAS_ISATTY)
-  return ::isatty(2) == 1;
-#else
-  return false;
-#endif
-}
-
-inline std::size_t count_chars(std::string_view s) noexcept {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < s.size(); i += char_length(s, i)) ++n;
-  return n;
-}
-
 /// gen_ai.retrieval.documents: `[{"id": ..., "score": ...}]`.
 inline std::string documents_json(const std::vector<search_result>& results) {
   nlohmann::ordered_json arr = nlohmann::ordered_json::array();
@@ -132,18 +115,23 @@ inline std::string documents_json(const std::vector<search_result>& results) {
   return arr.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-/// Marks `s` failed by `e`: error.type, an exception event and status Error.
+/// The pipeline's default scope (see tracer()).
+struct rag_scope {
+  static constexpr std::string_view name = semconv::rag_instrumentation_scope;
+  static constexpr std::string_view version = LLMTRACE_VERSION_STRING;
+  static constexpr std::string_view schema_url = semconv::genai_schema_url;
+};
+
+/// Marks `s` failed by `e`: error.type (an Ollama error's own type, else the exception's), an
+/// exception event and status Error.
 inline void record_failure(llmtrace::span& s, const std::exception& e) noexcept {
+  const auto* oe = dynamic_cast<const ollama::error*>(&e);
+  std::string type;
   try {
-    if (const auto* oe = dynamic_cast<const ollama::error*>(&e))
-      s.set_attribute(semconv::error_type, oe->error_type());
-    else
-      s.set_attribute(semconv::error_type, llmtrace::detail::exception_type_name(e));
+    if (oe) type = oe->error_type();
   } catch (...) {
-    s.set_attribute(semconv::error_type, semconv::error_type_other);
   }
-  s.record_exception(e);
-  s.set_status(status_code::error, e.what());
+  s.set_error(e, type);
 }
 
 inline double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
@@ -185,7 +173,7 @@ class rag_pipeline {
         llmtrace::span chunk_span(tracer(), semconv::llmtrace_span_chunk, span_kind::internal,
                                   {{semconv::llmtrace_ingest_document_count, static_cast<std::int64_t>(docs.size())}});
         chunker_.split(docs, [&](const document& d, chunk c) {
-          chars += detail::count_chars(c.text);
+          chars += llmtrace::detail::utf8_char_count(c.text);
           pending.push_back(vector_record{
               d.id + "#" + std::to_string(c.index), std::move(c.text), d.source.empty() ? d.id : d.source, {}});
         });
@@ -236,11 +224,12 @@ class rag_pipeline {
   answer query(std::string_view question, const text_callback& on_text = {}) const {
     const auto t0 = std::chrono::steady_clock::now();
     const ollama::content_capture capture = capture_mode();
-    llmtrace::span root(
-        tracer(), std::string(semconv::op_invoke_workflow) + " " + opts_.workflow_name, span_kind::internal,
-        {{semconv::gen_ai_operation_name, semconv::op_invoke_workflow},
-         {semconv::gen_ai_workflow_name, opts_.workflow_name},
-         {semconv::llmtrace_workflow_question_length, static_cast<std::int64_t>(detail::count_chars(question))}});
+    llmtrace::span root(tracer(), std::string(semconv::op_invoke_workflow) + " " + opts_.workflow_name,
+                        span_kind::internal,
+                        {{semconv::gen_ai_operation_name, semconv::op_invoke_workflow},
+                         {semconv::gen_ai_workflow_name, opts_.workflow_name},
+                         {semconv::llmtrace_workflow_question_length,
+                          static_cast<std::int64_t>(llmtrace::detail::utf8_char_count(question))}});
     if (capture != ollama::content_capture::no_content && root.is_recording()) {
       bool cut = false;
       root.set_attribute(semconv::llmtrace_workflow_question, ollama::truncate_text(question, question_limit(), cut));
@@ -354,9 +343,7 @@ class rag_pipeline {
 
  private:
   llmtrace::tracer tracer() const {
-    return opts_.tracer ? *opts_.tracer
-                        : llmtrace::get_tracer(semconv::rag_instrumentation_scope, LLMTRACE_VERSION_STRING,
-                                               semconv::genai_schema_url);
+    return opts_.tracer ? *opts_.tracer : llmtrace::detail::cached_global_tracer<detail::rag_scope>();
   }
   ollama::content_capture capture_mode() const noexcept {
     return opts_.capture_content ? *opts_.capture_content : client_.capture_mode();
@@ -375,7 +362,7 @@ class rag_pipeline {
       case progress_mode::never:
         return false;
       default:
-        return detail::stderr_is_terminal();
+        return llmtrace::detail::is_terminal(2);
     }
   }
 
