@@ -3,6 +3,7 @@
     conan create .                      # package + build and run test_package/
     conan create . -o "llmtrace/*:with_zlib=False"
     conan create . -o "llmtrace/*:with_spdlog=True"   # <llmtrace/spdlog_sink.hpp>
+    conan create . -o "llmtrace/*:with_prometheus=True"   # <llmtrace/exporters/prometheus_http.hpp>
 
 The version is read from `project(llmtrace VERSION x.y.z)` in CMakeLists.txt, the one place it
 lives. The headers and the package's own CMake config (share/cmake/llmtrace) are installed by CMake
@@ -45,8 +46,8 @@ class LlmtraceConan(ConanFile):
     topics = ("opentelemetry", "tracing", "llm", "ollama", "otlp", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"with_zlib": [True, False], "with_spdlog": [True, False]}
-    default_options = {"with_zlib": True, "with_spdlog": False}
+    options = {"with_zlib": [True, False], "with_spdlog": [True, False], "with_prometheus": [True, False]}
+    default_options = {"with_zlib": True, "with_spdlog": False, "with_prometheus": False}
     no_copy_source = True
     exports_sources = "include/*", "cmake/*", "CMakeLists.txt", "LICENSE"
 
@@ -67,10 +68,13 @@ class LlmtraceConan(ConanFile):
             self.requires("zlib/[>=1.2.11 <2]", transitive_headers=True)
         if self.options.with_spdlog:  # <llmtrace/spdlog_sink.hpp>
             self.requires("spdlog/[>=1.9 <2]", transitive_headers=True)
+        if self.options.with_prometheus:  # <llmtrace/exporters/prometheus_http.hpp>
+            self.requires("cpp-httplib/[>=0.11 <1]", transitive_headers=True)
 
     def package_id(self):
         # The same headers for every compiler and configuration; but the installed CMake config depends
-        # on with_zlib and with_spdlog (it looks for ZLIB / spdlog only with them), so the options stay.
+        # on with_zlib, with_spdlog and with_prometheus (it looks for ZLIB / spdlog / httplib only with them),
+        # so the options stay.
         self.info.settings.clear()
         self.info.requires.clear()
 
@@ -88,6 +92,7 @@ class LlmtraceConan(ConanFile):
         tc.cache_variables["LLMTRACE_WITH_CURL"] = True
         tc.cache_variables["LLMTRACE_WITH_ZLIB"] = bool(self.options.with_zlib)
         tc.cache_variables["LLMTRACE_WITH_SPDLOG"] = bool(self.options.with_spdlog)
+        tc.cache_variables["LLMTRACE_WITH_PROMETHEUS"] = bool(self.options.with_prometheus)
         tc.generate()
         CMakeDeps(self).generate()
 
@@ -131,3 +136,6 @@ class LlmtraceConan(ConanFile):
         if self.options.with_spdlog:
             full.defines.append("LLMTRACE_HAS_SPDLOG=1")
             full.requires.append("spdlog::spdlog")
+        if self.options.with_prometheus:
+            full.defines.append("LLMTRACE_HAS_PROMETHEUS=1")
+            full.requires.append("cpp-httplib::cpp-httplib")

@@ -20,4 +20,6 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/llmtraceConfigVersion.cma
   COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
 install(FILES ${PROJECT_BINARY_DIR}/llmtraceConfig.cmake ${PROJECT_BINARY_DIR}/llmtraceConfigVersion.cmake
         DESTINATION ${LLMTRACE_CMAKE_INSTALL_DIR})
+install(FILES ${PROJECT_SOURCE_DIR}/cmake/httplib.cmake DESTINATION ${LLMTRACE_CMAKE_INSTALL_DIR}
+        RENAME llmtraceHttplib.cmake)
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/llmtrace OPTIONAL)

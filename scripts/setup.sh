@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config nlohmann-json3-dev libcurl4-openssl-dev zlib1g-dev libspdlog-dev
-          doctest-dev libbenchmark-dev libcpp-httplib-dev nodejs npm python3-grpcio openssl)
+          doctest-dev libbenchmark-dev libcpp-httplib-dev nodejs npm python3-grpcio openssl prometheus)
 [ "${1:-}" = "--no-browser" ] || packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do

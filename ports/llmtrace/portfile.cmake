@@ -18,12 +18,13 @@ vcpkg_from_github(
 )
 
 # Feature "zlib" -> LLMTRACE_WITH_ZLIB (gzip for OTLP), feature "spdlog" -> LLMTRACE_WITH_SPDLOG (the
-# spdlog sink). libcurl is a required dependency of the port (the OTLP/HTTP exporter and the Ollama
+# spdlog sink), feature "prometheus" -> LLMTRACE_WITH_PROMETHEUS (cpp-httplib for the /metrics endpoint). libcurl is a required dependency of the port (the OTLP/HTTP exporter and the Ollama
 # client), so LLMTRACE_WITH_CURL is always on. The manifest asks for curl without its default
 # features: TLS (curl's OpenSSL default) is the consumer's choice, e.g. "curl" with its defaults in
 # the consumer's own manifest.
 vcpkg_check_features(OUT_FEATURE_OPTIONS FEATURE_OPTIONS
     FEATURES
+        prometheus LLMTRACE_WITH_PROMETHEUS
         spdlog LLMTRACE_WITH_SPDLOG
         zlib LLMTRACE_WITH_ZLIB
 )

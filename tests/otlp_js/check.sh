@@ -2,7 +2,7 @@
 # Decode an OTLP trace payload with the official OpenTelemetry JS decoders and print the canonical
 # JSON (see decode.mjs and tests/support/otlp_decode.hpp).
 #
-#   tests/otlp_js/check.sh <file> <protobuf|json> [traces|logs]
+#   tests/otlp_js/check.sh <file> <protobuf|json> [traces|logs|metrics]
 #   tests/otlp_js/check.sh --install        # only make sure node_modules is installed
 #
 # Installs the pinned packages with "npm ci" (from the committed package-lock.json) when
@@ -53,7 +53,7 @@ if [ "${1:-}" = "--install" ]; then
   exit 0
 fi
 if [ $# -ne 2 ] && [ $# -ne 3 ]; then
-  echo "usage: $0 <file> <protobuf|json> [traces|logs]" >&2
+  echo "usage: $0 <file> <protobuf|json> [traces|logs|metrics]" >&2
   exit 2
 fi
 exec node "$here/decode.mjs" "$@"

@@ -101,8 +101,9 @@ inline std::string read_all(const std::string& path) {
 
 }  // namespace js_detail
 
-// Decodes an ExportTraceServiceRequest (signal "traces") or ExportLogsServiceRequest ("logs", canonical
-// form: canonicalLogsRequest in decode.mjs) with the official JS decoders; returns the canonical JSON.
+// Decodes an ExportTraceServiceRequest (signal "traces"), ExportLogsServiceRequest ("logs", canonical
+// form: canonicalLogsRequest in decode.mjs) or ExportMetricsServiceRequest ("metrics", canonicalMetricsRequest)
+// with the official JS decoders; returns the canonical JSON.
 inline nlohmann::json js_decode(std::string_view payload, otlp_encoding encoding, std::string_view signal = "traces") {
   if (!node_available()) {
     throw js_decoder_unavailable(
