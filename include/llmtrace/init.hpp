@@ -1,8 +1,8 @@
-// llmtrace/init.hpp: the one-line setup. `auto guard = llmtrace::init();` builds a tracer provider and
-// a logger provider (same resource) from the OTEL_* environment (exporters, sampler, limits, batching,
-// resource), installs them as the global providers, and the guard flushes and shuts them down, within
-// a bounded time, when it goes out of scope. Also brings every setup piece (processors, exporters incl.
-// the in-memory one for tests, environment readers).
+// llmtrace/init.hpp: the one-line setup. `auto guard = llmtrace::init();` builds a tracer provider, a
+// logger provider and a meter provider (same resource) from the OTEL_* environment (exporters, sampler,
+// limits, batching, metric readers, resource), installs them as the global providers, and the guard
+// flushes and shuts them down, within a bounded time, when it goes out of scope. Also brings every
+// setup piece (processors, exporters incl. the in-memory one for tests, environment readers).
 // Thread-safety: call init() once at start-up; the guard may be moved to and destroyed on any thread.
 // Heavy: needs nlohmann_json, libcurl (LLMTRACE_HAS_CURL), zlib (LLMTRACE_HAS_ZLIB); link llmtrace::llmtrace.
 #pragma once
@@ -14,12 +14,14 @@
 #include <llmtrace/error.hpp>
 #include <llmtrace/exporter.hpp>
 #include <llmtrace/exporters/console.hpp>
+#include <llmtrace/exporters/console_metrics.hpp>
 #include <llmtrace/exporters/file.hpp>
 #include <llmtrace/exporters/html.hpp>
 #include <llmtrace/exporters/in_memory.hpp>
 #include <llmtrace/exporters/logs.hpp>
 #include <llmtrace/exporters/multi.hpp>
 #include <llmtrace/logs.hpp>
+#include <llmtrace/metrics.hpp>
 #include <llmtrace/processor.hpp>
 #include <llmtrace/provider.hpp>
 #include <llmtrace/resource.hpp>
@@ -28,6 +30,7 @@
 #if LLMTRACE_ENABLED
 #include <llmtrace/exporters/otlp_http.hpp>
 #include <llmtrace/exporters/otlp_http_logs.hpp>
+#include <llmtrace/exporters/otlp_http_metrics.hpp>
 #endif
 
 #include <algorithm>
@@ -84,6 +87,20 @@ struct init_options {
   std::optional<llmtrace::log_limits> log_limits;
   /// The "file" log exporter's path (default: LLMTRACE_LOGS_FILE, then llmtrace-logs.jsonl).
   std::string logs_file;
+  /// Metric exporter names used instead of OTEL_METRICS_EXPORTER ("otlp", "console", "prometheus",
+  /// "none"). An empty list installs only `metric_exporters` and `metric_readers` (no meter provider
+  /// when both are empty too: metrics are then a no-op).
+  std::optional<std::vector<std::string>> metric_exporter_names;
+  /// Metric exporters of your own, each behind its own periodic reader.
+  std::vector<std::unique_ptr<metrics::metric_exporter>> metric_exporters;
+  /// Metric readers of your own (e.g. a metrics::manual_reader or a metrics::prometheus_reader).
+  std::vector<std::unique_ptr<metrics::metric_reader>> metric_readers;
+  /// Replaces OTEL_METRIC_EXPORT_INTERVAL / OTEL_METRIC_EXPORT_TIMEOUT.
+  std::optional<metrics::periodic_reader_options> metric_reader_options;
+  /// Replaces OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (the OTLP metric exporter's temporality).
+  std::optional<metrics::temporality_preference> metric_temporality;
+  /// Replaces OTEL_METRICS_EXEMPLAR_FILTER.
+  std::optional<metrics::exemplar_filter> exemplar_filter;
   /// Deterministic time and ids (golden tests); null means the SDK's defaults.
   clock_function clock = nullptr;
   trace_id_function new_trace_id = nullptr;
@@ -99,27 +116,34 @@ class [[nodiscard]] sdk_guard {
   sdk_guard() noexcept = default;
   sdk_guard(std::shared_ptr<tracer_provider> provider, std::chrono::milliseconds shutdown_timeout,
             std::vector<std::string> exporter_names, std::shared_ptr<llmtrace::logger_provider> logs = nullptr,
-            std::vector<std::string> log_exporter_names = {}) noexcept
+            std::vector<std::string> log_exporter_names = {}, std::shared_ptr<metrics::meter_provider> meters = nullptr,
+            std::vector<std::string> metric_exporter_names = {}) noexcept
       : provider_(std::move(provider)),
         logs_(std::move(logs)),
+        meters_(std::move(meters)),
         timeout_(shutdown_timeout),
         names_(std::move(exporter_names)),
-        log_names_(std::move(log_exporter_names)) {}
+        log_names_(std::move(log_exporter_names)),
+        metric_names_(std::move(metric_exporter_names)) {}
   ~sdk_guard() { shutdown(); }
   sdk_guard(sdk_guard&& o) noexcept
       : provider_(std::move(o.provider_)),
         logs_(std::move(o.logs_)),
+        meters_(std::move(o.meters_)),
         timeout_(o.timeout_),
         names_(std::move(o.names_)),
-        log_names_(std::move(o.log_names_)) {}
+        log_names_(std::move(o.log_names_)),
+        metric_names_(std::move(o.metric_names_)) {}
   sdk_guard& operator=(sdk_guard&& o) noexcept {
     if (this != &o) {
       shutdown();
       provider_ = std::move(o.provider_);
       logs_ = std::move(o.logs_);
+      meters_ = std::move(o.meters_);
       timeout_ = o.timeout_;
       names_ = std::move(o.names_);
       log_names_ = std::move(o.log_names_);
+      metric_names_ = std::move(o.metric_names_);
     }
     return *this;
   }
@@ -149,19 +173,30 @@ class [[nodiscard]] sdk_guard {
   /// The log exporters in use, in order ("console", "otlp", "file", "custom").
   const std::vector<std::string>& log_exporter_names() const noexcept { return log_names_; }
 
+  /// The installed meter provider; the global no-op one when none was installed (no metric exporter).
+  metrics::meter_provider& meter_provider() const noexcept {
+    return meters_ ? *meters_ : metrics::detail::global_meters().noop();
+  }
+  /// The metric exporters in use, in order ("otlp", "console", "prometheus", "custom" for
+  /// init_options::metric_exporters and metric_readers).
+  const std::vector<std::string>& metric_exporter_names() const noexcept { return metric_names_; }
+
   /// The bound on the final flush and shutdown.
   std::chrono::milliseconds shutdown_timeout() const noexcept { return timeout_; }
 
-  /// Exports every span ended and every log record emitted so far; false on timeout or failure.
+  /// Exports every span ended, every log record emitted and the metrics recorded so far; false on
+  /// timeout or failure.
   bool force_flush() noexcept {
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
     bool ok = provider_ ? provider_->force_flush(timeout_) : true;
     if (logs_) ok = logs_->force_flush(detail::time_left(deadline)) && ok;
+    if (meters_) ok = meters_->force_flush(detail::time_left(deadline)) && ok;
     return ok;
   }
 
   /// Restores the no-op global providers (where this guard's are still the global ones), then
-  /// flushes and shuts the tracer and logger providers down, both within the shutdown timeout.
+  /// flushes and shuts the tracer, logger and meter providers down (the metric readers export a last
+  /// time), all within the shutdown timeout.
   /// Idempotent; false when a flush did not finish in time or an exporter failed to shut down.
   bool shutdown() noexcept {
     bool ok = true;
@@ -180,25 +215,34 @@ class [[nodiscard]] sdk_guard {
       }
       ok = logs_->shutdown(detail::time_left(deadline)) && ok;
     }
+    if (meters_) {
+      try {
+        if (&metrics::global_meter_provider() == meters_.get()) metrics::set_global_meter_provider(nullptr);
+      } catch (...) {
+      }
+      ok = meters_->shutdown(detail::time_left(deadline)) && ok;
+    }
     return ok;
   }
 
  private:
   std::shared_ptr<tracer_provider> provider_;
   std::shared_ptr<llmtrace::logger_provider> logs_;
+  std::shared_ptr<metrics::meter_provider> meters_;
   std::chrono::milliseconds timeout_{30000};
   std::vector<std::string> names_;
   std::vector<std::string> log_names_;
+  std::vector<std::string> metric_names_;
 };
 
 namespace detail {
 
 /// Walks exporter names (trimmed, lower-cased; empty, "none" and repeated names skipped) and calls
 /// `make(name)`, which sets the exporter up and returns false for a name it does not know: that one is
-/// reported once (naming `variable`) and skipped. Returns the names set up, in order.
+/// reported once (naming `variable` and the `supported` names) and skipped. Returns the names set up, in order.
 template <typename Make>
 std::vector<std::string> use_exporter_names(const std::vector<std::string>& requested, std::string_view variable,
-                                            Make make) {
+                                            Make make, std::string_view supported = "otlp, console, file and none") {
   std::vector<std::string> names, seen;
   for (const auto& raw : requested) {
     std::string name = to_lower(trim(raw));
@@ -207,16 +251,22 @@ std::vector<std::string> use_exporter_names(const std::vector<std::string>& requ
     if (make(name))
       names.push_back(std::move(name));
     else
-      report_error(std::string(variable) + ": unknown exporter '" + name +
-                   "' ignored (llmtrace supports otlp, console, file and none)");
+      report_error(std::string(variable) + ": unknown exporter '" + name + "' ignored (llmtrace supports " +
+                   std::string(supported) + ")");
   }
   return names;
 }
 
 }  // namespace detail
 
-/// Builds a tracer provider and a logger provider (the same resource) from the environment and
-/// `options`, installs them as the global providers and returns the guard that shuts them down. Logs:
+/// Builds a tracer provider, a logger provider and a meter provider (the same resource) from the
+/// environment and `options`, installs them as the global providers and returns the guard that shuts
+/// them down. Metrics: OTEL_METRICS_EXPORTER (otlp [default], console, prometheus, none; a list; an
+/// unknown name is reported once and skipped, and a list of nothing but unknown names counts as unset),
+/// OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT, OTEL_METRICS_EXEMPLAR_FILTER,
+/// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, OTEL_EXPORTER_OTLP_METRICS_* / OTEL_EXPORTER_OTLP_*
+/// and, for prometheus (which needs <llmtrace/exporters/prometheus_http.hpp> in the program),
+/// OTEL_EXPORTER_PROMETHEUS_HOST / _PORT; with no metric exporter, no meter provider is installed. Logs:
 /// OTEL_LOGS_EXPORTER (otlp [default], console, file, none; a list), OTEL_BLRP_*, the
 /// OTEL_LOGRECORD_ATTRIBUTE_* limits, OTEL_EXPORTER_OTLP_LOGS_* / OTEL_EXPORTER_OTLP_*, LLMTRACE_LOGS_FILE;
 /// with no log exporter at all, no logger provider is installed (logging stays a no-op). Reads OTEL_SDK_DISABLED (true:
@@ -309,10 +359,73 @@ inline sdk_guard init(init_options options = {}) {
     set_global_logger_provider(logs);
   }
 
+  // Metrics: the same resource; every push exporter behind its own periodic reader.
+  metrics::meter_provider_options mo;
+  mo.resource = po.resource;
+  mo.clock = options.clock;
+  mo.exemplar_filter = options.exemplar_filter ? *options.exemplar_filter : metrics::exemplar_filter_from_env();
+  const metrics::periodic_reader_options reading =
+      options.metric_reader_options ? *options.metric_reader_options : metrics::periodic_reader_options_from_env();
+  const auto add_push_reader = [&](std::unique_ptr<metrics::metric_exporter> e) {
+    mo.readers.push_back(std::make_unique<metrics::periodic_exporting_reader>(std::move(e), reading));
+  };
+  const bool metric_names_from_env = !options.metric_exporter_names;
+  std::vector<std::string> metric_requested =
+      metric_names_from_env ? metrics::exporter_names_from_env() : *options.metric_exporter_names;
+  bool unknown_metric_exporter = false, prometheus_unavailable = false;
+  const auto make_metric_exporter = [&](const std::string& name) {
+    if (name == "otlp") {
+      add_push_reader(std::make_unique<otlp_http_metric_exporter>(
+          otlp_http_options_from_env(otlp_signal::metrics),
+          options.metric_temporality ? *options.metric_temporality : metrics::temporality_preference_from_env()));
+    } else if (name == "console") {
+      add_push_reader(std::make_unique<metrics::console_metric_exporter>(
+          metrics::console_metric_exporter_options{options.console.file, options.console.stream}));
+    } else if (name == "prometheus") {
+      if (const auto factory = metrics::detail::prometheus_reader_factory()) {
+        mo.readers.push_back(factory());
+      } else {
+        prometheus_unavailable = true;
+        detail::report_error(
+            "OTEL_METRICS_EXPORTER: prometheus needs <llmtrace/exporters/prometheus_http.hpp> included in the "
+            "program (llmtrace built with LLMTRACE_WITH_PROMETHEUS); /metrics is not served");
+      }
+    } else {
+      unknown_metric_exporter = true;
+      return false;
+    }
+    return true;
+  };
+  std::vector<std::string> metric_names = detail::use_exporter_names(
+      metric_requested, "OTEL_METRICS_EXPORTER", make_metric_exporter,
+      "otlp, console, prometheus and none; with no known name left, the default otlp is used");
+  if (prometheus_unavailable) metric_names.erase(std::find(metric_names.begin(), metric_names.end(), "prometheus"));
+  // An invalid OTEL_METRICS_EXPORTER counts as unset (the default, otlp), as the SDK specification asks.
+  if (metric_names_from_env && unknown_metric_exporter && mo.readers.empty() && !prometheus_unavailable) {
+    make_metric_exporter("otlp");
+    metric_names.emplace_back("otlp");
+  }
+  for (auto& e : options.metric_exporters)
+    if (e) {
+      add_push_reader(std::move(e));
+      metric_names.emplace_back("custom");
+    }
+  for (auto& r : options.metric_readers)
+    if (r) {
+      mo.readers.push_back(std::move(r));
+      metric_names.emplace_back("custom");
+    }
+  std::shared_ptr<metrics::meter_provider> meters;
+  if (!mo.readers.empty()) {
+    meters = std::make_shared<metrics::meter_provider>(std::move(mo));
+    metrics::set_global_meter_provider(meters);
+  }
+
   auto provider = std::make_shared<tracer_provider>(std::move(po));
   set_global_provider(provider);
   const auto timeout = options.shutdown_timeout.count() > 0 ? options.shutdown_timeout : batching.export_timeout;
-  return sdk_guard(std::move(provider), timeout, std::move(names), std::move(logs), std::move(log_names));
+  return sdk_guard(std::move(provider), timeout, std::move(names), std::move(logs), std::move(log_names),
+                   std::move(meters), std::move(metric_names));
 #endif
 }
 

@@ -3,6 +3,7 @@
 #include "metrics_test_support.hpp"
 
 #include <llmtrace/exporters/prometheus_http.hpp>
+#include <llmtrace/init.hpp>
 
 #include <doctest/doctest.h>
 
@@ -178,4 +179,37 @@ TEST_CASE("OTEL_EXPORTER_PROMETHEUS_HOST / _PORT") {
   core_test::scoped_env none_p("OTEL_EXPORTER_PROMETHEUS_PORT", nullptr);
   CHECK(m::prometheus_options_from_env().host == "localhost");
   CHECK(m::prometheus_options_from_env().port == 9464);
+}
+
+TEST_CASE("init: OTEL_METRICS_EXPORTER=prometheus serves the global meter provider's metrics on /metrics") {
+  std::vector<std::unique_ptr<core_test::scoped_env>> env;
+  for (const auto& kv : std::vector<std::pair<const char*, const char*>>{{"OTEL_SDK_DISABLED", nullptr},
+                                                                         {"OTEL_TRACES_EXPORTER", "none"},
+                                                                         {"OTEL_LOGS_EXPORTER", "none"},
+                                                                         {"OTEL_METRICS_EXPORTER", "prometheus"},
+                                                                         {"OTEL_SERVICE_NAME", "prom-init"},
+                                                                         {"OTEL_RESOURCE_ATTRIBUTES", nullptr},
+                                                                         {"OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1"},
+                                                                         {"OTEL_EXPORTER_PROMETHEUS_PORT", "0"}})
+    env.push_back(std::make_unique<core_test::scoped_env>(kv.first, kv.second));
+  int port = 0;
+  {
+    auto g = llmtrace::init();
+    CHECK(g.metric_exporter_names() == std::vector<std::string>{"prometheus"});
+    REQUIRE(g.meter_provider().reader_count() == 1);
+    auto* r = dynamic_cast<m::prometheus_reader*>(&g.meter_provider().reader(0));
+    REQUIRE(r != nullptr);
+    port = r->port();
+    REQUIRE(port > 0);
+    m::get_meter("app").create_int64_counter("app.requests", "{request}").add(4, {{"route", "/chat"}});
+    httplib::Client client("127.0.0.1", port);
+    auto res = client.Get("/metrics");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body.find("app_requests_total{route=\"/chat\",otel_scope_name=\"app\"} 4\n") != std::string::npos);
+    CHECK(res->body.find("service_name=\"prom-init\"") != std::string::npos);  // target_info: the same resource
+  }
+  httplib::Client after("127.0.0.1", port);  // the guard stopped the server
+  after.set_connection_timeout(std::chrono::seconds(2));
+  CHECK_FALSE(after.Get("/metrics"));
 }

@@ -241,9 +241,10 @@ struct fake_collector::impl {
       early = error_answer(415, rec.encoding, 3, rec.decode_error);
     }
 
-    const bool logs = rec.path == "/v1/logs";  // recorded raw: tests decode them with the JS decoder
+    // Logs and metrics are recorded raw: tests decode them with the JS decoder.
+    const bool logs = rec.path == "/v1/logs" || rec.path == "/v1/metrics";
     if (!early && rec.path != "/v1/traces" && !logs) {
-      rec.decode_error = "not an OTLP trace or log path: " + rec.path;
+      rec.decode_error = "not an OTLP trace, metrics or log path: " + rec.path;
       early = error_answer(404, rec.encoding, 5, rec.decode_error);
     }
     if (!early && !rec.encoding) {

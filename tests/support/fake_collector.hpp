@@ -10,8 +10,9 @@
 //
 // POST /v1/traces bodies are gunzipped (Content-Encoding: gzip), decoded by Content-Type
 // (application/x-protobuf or application/json, see otlp_decode.hpp) and recorded together with all
-// request headers, the raw wire bytes and the arrival time. POST /v1/logs bodies are recorded and
-// answered the same way but not decoded here (tests decode them with js_decode(..., "logs")). Every
+// request headers, the raw wire bytes and the arrival time. POST /v1/logs and /v1/metrics bodies are
+// recorded and answered the same way but not decoded here (tests decode them with js_decode(..., "logs")
+// or js_decode(..., "metrics")). Every
 // POST to any other path is recorded too (so a wrong URL shows up in requests()) and answered 404.
 //
 // Responses: one scripted_response is taken from the queue per decodable POST /v1/traces, falling

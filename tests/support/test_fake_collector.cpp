@@ -690,14 +690,14 @@ TEST_CASE("unsupported Content-Type and wrong paths are recorded and refused") {
   CHECK(r.status == 415);
   r = post(c.endpoint() + "/v1/traces/v1/traces", reference_protobuf(), pb_headers);
   CHECK(r.status == 404);
-  r = post(c.endpoint() + "/v1/metrics", reference_protobuf(), pb_headers);
+  r = post(c.endpoint() + "/v1/profiles", reference_protobuf(), pb_headers);
   CHECK(r.status == 404);
   REQUIRE(c.request_count() == 4);
   const auto reqs = c.requests();
   CHECK(reqs[0].decode_error.find("unsupported Content-Type") != std::string::npos);
   CHECK_FALSE(reqs[0].encoding.has_value());
   CHECK(reqs[2].path == "/v1/traces/v1/traces");
-  CHECK(reqs[3].path == "/v1/metrics");
+  CHECK(reqs[3].path == "/v1/profiles");
   CHECK(reqs[3].response_status == 404);
   CHECK(c.span_count() == 0);
   CHECK(c.spans().empty());

@@ -10,6 +10,7 @@
 #include <llmtrace/detail/env.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/metrics/data.hpp>
+#include <llmtrace/metrics/env.hpp>
 #include <llmtrace/metrics/prometheus.hpp>
 #include <llmtrace/metrics/reader.hpp>
 
@@ -142,6 +143,15 @@ class prometheus_reader final : public metric_reader {
   int bound_port_ = 0;
   std::mutex scrape_mu_;
 };
+
+namespace detail {
+inline std::unique_ptr<metric_reader> make_prometheus_reader_from_env() {
+  return std::make_unique<prometheus_reader>(prometheus_options_from_env());
+}
+/// Including this header registers the Prometheus reader for llmtrace::init()
+/// (OTEL_METRICS_EXPORTER=prometheus), during static initialisation, before main().
+inline const bool prometheus_reader_registered = (prometheus_reader_factory() = &make_prometheus_reader_from_env, true);
+}  // namespace detail
 
 }  // namespace metrics
 LLMTRACE_END_NAMESPACE

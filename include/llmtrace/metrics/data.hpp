@@ -132,6 +132,8 @@ struct resource_metrics {
       for (const auto& m : s.metrics) n += m.number_points.size() + m.histogram_points.size();
     return n;
   }
+  /// point_count(): the size of the batch an OTLP metric exporter sends.
+  std::size_t size() const noexcept { return point_count(); }
   /// The metric named `name`, or nullptr.
   const metric_data* find(std::string_view name) const noexcept {
     for (const auto& s : scopes)

@@ -10,6 +10,7 @@
 #include <llmtrace/metrics/reader.hpp>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,18 @@ inline std::vector<std::string> exporter_names_from_env() {
   }
   return out;
 }
+
+namespace detail {
+/// Builds the reader behind OTEL_METRICS_EXPORTER=prometheus. Null until
+/// <llmtrace/exporters/prometheus_http.hpp> is included somewhere in the program (it registers
+/// itself), so that llmtrace::init() serves /metrics without every user of init() compiling an HTTP
+/// server.
+using metric_reader_factory = std::unique_ptr<metric_reader> (*)();
+inline metric_reader_factory& prometheus_reader_factory() noexcept {
+  static metric_reader_factory f = nullptr;
+  return f;
+}
+}  // namespace detail
 
 /// OTEL_METRIC_EXPORT_INTERVAL (60000 ms) and OTEL_METRIC_EXPORT_TIMEOUT (30000 ms).
 inline periodic_reader_options periodic_reader_options_from_env() {
