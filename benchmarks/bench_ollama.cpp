@@ -9,6 +9,7 @@
 #include "alloc_counter.hpp"
 
 #include <llmtrace/batch_processor.hpp>
+#include <llmtrace/metrics.hpp>
 #include <llmtrace/ollama/client.hpp>
 #include <llmtrace/trace.hpp>
 
@@ -68,10 +69,23 @@ ol::chat_request request() {
   return r;
 }
 
-ol::client make_client(bool traced, std::shared_ptr<http::transport> t) {
+/// Installs a meter provider with a manual reader as the global meter provider, once (the GenAI
+/// metrics the client records go there; nothing collects them during the run).
+void install_meter_provider() {
+  static const bool done = [] {
+    llmtrace::metrics::meter_provider_options o;
+    o.readers.push_back(std::make_unique<llmtrace::metrics::manual_reader>());
+    llmtrace::metrics::set_global_meter_provider(std::make_shared<llmtrace::metrics::meter_provider>(std::move(o)));
+    return true;
+  }();
+  benchmark::DoNotOptimize(done);
+}
+
+ol::client make_client(bool traced, std::shared_ptr<http::transport> t, bool metered = false) {
   ol::client_options o;
   o.host = fake().base_url();
   o.instrument = traced;
+  o.record_metrics = metered;
   o.capture_content = ol::content_capture::no_content;
   o.transport = std::move(t);
   return ol::client(o);
@@ -141,9 +155,11 @@ std::shared_ptr<canned_transport> canned() {
   return t;
 }
 
-void run_chat(benchmark::State& state, bool traced, bool streaming, std::shared_ptr<http::transport> t) {
+void run_chat(benchmark::State& state, bool traced, bool streaming, std::shared_ptr<http::transport> t,
+              bool metered = false) {
   install_provider();
-  const auto c = make_client(traced, std::move(t));
+  if (metered) install_meter_provider();
+  const auto c = make_client(traced, std::move(t), metered);
   const auto req = request();
   const std::uint64_t allocs_before = bench::allocations();
   for (auto _ : state) {
@@ -248,10 +264,19 @@ void chat_stream_canned_traced(benchmark::State& s) {
   run_chat(s, true, true, canned());
   s.counters["chunks"] = static_cast<double>(canned()->lines());
 }
+// The GenAI metrics alone (no span): inference duration, usage counters, token histograms,
+// Ollama's figures; streamed: time to first chunk and one time-per-chunk point per chunk.
+void chat_canned_metered(benchmark::State& s) { run_chat(s, false, false, canned(), true); }
+void chat_stream_canned_metered(benchmark::State& s) {
+  run_chat(s, false, true, canned(), true);
+  s.counters["chunks"] = static_cast<double>(canned()->lines());
+}
 BENCHMARK(chat_canned_untraced);
 BENCHMARK(chat_canned_traced);
+BENCHMARK(chat_canned_metered);
 BENCHMARK(chat_stream_canned_untraced);
 BENCHMARK(chat_stream_canned_traced);
+BENCHMARK(chat_stream_canned_metered);
 
 // ---- NDJSON ----
 

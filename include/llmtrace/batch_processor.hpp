@@ -232,6 +232,7 @@ class batch_engine {
     std::atomic<bool> wake{false};
     std::atomic<bool> stopped{false};
     std::atomic<std::uint64_t> exported{0}, dropped_queue{0}, dropped_export{0}, dropped_shutdown{0};
+    std::atomic<std::uint64_t> export_failures{0};
 
     // Export results are counted under acct_mu until shutdown settles the books; from then on every
     // enqueued span not yet counted is a shutdown drop (stats() derives it from the ring counters).
@@ -269,9 +270,12 @@ class batch_engine {
     }
     s.dropped_queue = st.dropped_queue.load();
     s.dropped_shutdown = st.dropped_shutdown.load();
+    s.export_failures = st.export_failures.load(std::memory_order_relaxed);
+    const std::uint64_t in = enqueued(st), out = s.exported + s.dropped_export;
     if (settled) {
-      const std::uint64_t in = enqueued(st), out = s.exported + s.dropped_export;
       if (in > out) s.dropped_shutdown += in - out;
+    } else if (in > out) {
+      s.queued = in - out;  // in the rings or in the batch being exported
     }
     return s;
   }
@@ -376,6 +380,7 @@ class batch_engine {
     if (batch.empty()) return;
     const auto n = static_cast<std::uint64_t>(batch.size());
     const bool ok = st.exp->export_batch(Batch(batch.data(), batch.size())) == export_result::success;
+    if (!ok) st.export_failures.fetch_add(1, std::memory_order_relaxed);
     try {
       std::lock_guard<std::mutex> acct(st.acct_mu);
       if (!st.settled) (ok ? st.exported : st.dropped_export).fetch_add(n, std::memory_order_relaxed);

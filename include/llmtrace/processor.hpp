@@ -29,6 +29,8 @@ struct processor_stats {
   std::uint64_t dropped_queue = 0;     ///< dropped because the queue was full
   std::uint64_t dropped_export = 0;    ///< dropped because the export failed
   std::uint64_t dropped_shutdown = 0;  ///< ended after shutdown, or left when shutdown timed out
+  std::uint64_t export_failures = 0;   ///< export calls that failed (their spans: dropped_export)
+  std::uint64_t queued = 0;            ///< accepted and not yet exported or dropped (now)
   std::uint64_t dropped() const noexcept { return dropped_queue + dropped_export + dropped_shutdown; }
 };
 

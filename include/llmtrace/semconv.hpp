@@ -9,9 +9,12 @@
 LLMTRACE_BEGIN_NAMESPACE
 namespace semconv {
 
-/// GenAI conventions version these keys follow (semantic-conventions-genai).
-inline constexpr std::string_view genai_version = "1.42.0";
-inline constexpr std::string_view genai_schema_url = "https://opentelemetry.io/schemas/gen-ai/1.42.0";
+/// GenAI conventions version these keys follow: the first release of
+/// open-telemetry/semantic-conventions-genai, v0.1.0 (the GenAI conventions left the core repository
+/// after v1.41; there never was a released "1.42.0"). Older names are emitted only under the opt-in
+/// below (genai_stability_opt_in_env).
+inline constexpr std::string_view genai_version = "0.1.0";
+inline constexpr std::string_view genai_schema_url = "https://opentelemetry.io/schemas/gen-ai/0.1.0";
 
 // gen_ai.* (Development status upstream)
 inline constexpr std::string_view gen_ai_operation_name = "gen_ai.operation.name";
@@ -51,7 +54,58 @@ inline constexpr std::string_view gen_ai_tool_description = "gen_ai.tool.descrip
 inline constexpr std::string_view gen_ai_tool_type = "gen_ai.tool.type";
 inline constexpr std::string_view gen_ai_tool_call_arguments = "gen_ai.tool.call.arguments";
 inline constexpr std::string_view gen_ai_tool_call_result = "gen_ai.tool.call.result";
+/// The workflow root (`invoke_workflow {name}`) names its workflow with gen_ai.agent.name (v0.1.0).
+inline constexpr std::string_view gen_ai_agent_name = "gen_ai.agent.name";
+/// Before v0.1.0 the workflow root carried gen_ai.workflow.name; recorded only under the opt-in.
 inline constexpr std::string_view gen_ai_workflow_name = "gen_ai.workflow.name";
+/// Metric attribute: text, image, audio, video, document or unknown (usage counters).
+inline constexpr std::string_view gen_ai_token_modality = "gen_ai.token.modality";
+inline constexpr std::string_view token_modality_text = "text";
+inline constexpr std::string_view token_modality_unknown = "unknown";
+/// Metric attribute of the older gen_ai.client.token.usage histogram: input / output (opt-in only).
+inline constexpr std::string_view gen_ai_token_type = "gen_ai.token.type";
+inline constexpr std::string_view token_type_input = "input";
+inline constexpr std::string_view token_type_output = "output";
+/// gen_ai.response.finish_reasons value of an answer that requests tool calls (Ollama says "stop").
+inline constexpr std::string_view finish_reason_tool_call = "tool_call";
+
+// GenAI metrics (v0.1.0). D = duration buckets, T = token buckets (see genai_duration_buckets).
+/// histogram, s, D: chat / text_completion calls (equals the inference span's duration).
+inline constexpr std::string_view metric_inference_duration = "gen_ai.client.inference.duration";
+/// histogram, s, D: streamed calls only, request sent -> first chunk.
+inline constexpr std::string_view metric_inference_time_to_first_chunk = "gen_ai.client.inference.time_to_first_chunk";
+/// histogram, s, D: streamed calls only, one point per chunk after the first (since the previous one).
+inline constexpr std::string_view metric_inference_time_per_output_chunk =
+    "gen_ai.client.inference.time_per_output_chunk";
+/// counters, {token}, with gen_ai.token.modality: every call, failed ones too (0, `unknown`).
+inline constexpr std::string_view metric_inference_usage_input_tokens = "gen_ai.client.inference.usage.input_tokens";
+inline constexpr std::string_view metric_inference_usage_output_tokens = "gen_ai.client.inference.usage.output_tokens";
+/// histograms, {token}, T: successful calls that reported usage (for percentiles, not totals).
+inline constexpr std::string_view metric_inference_operation_input_tokens =
+    "gen_ai.client.inference.operation.input_tokens";
+inline constexpr std::string_view metric_inference_operation_output_tokens =
+    "gen_ai.client.inference.operation.output_tokens";
+/// histogram, s, D: embeddings calls.
+inline constexpr std::string_view metric_embeddings_duration = "gen_ai.client.embeddings.duration";
+/// histogram, {token}, T: successful embeddings calls that reported usage.
+inline constexpr std::string_view metric_embeddings_operation_input_tokens =
+    "gen_ai.client.embeddings.operation.input_tokens";
+/// histogram, s, D: one tool execution (tool_span).
+inline constexpr std::string_view metric_execute_tool_duration = "gen_ai.execute_tool.duration";
+/// histogram, s, W: one workflow (the RAG pipeline's ask / ingest).
+inline constexpr std::string_view metric_invoke_workflow_duration = "gen_ai.invoke_workflow.duration";
+// The older names (GenAI 1.41 / 1.42-dev), recorded only under the opt-in.
+inline constexpr std::string_view metric_old_operation_duration = "gen_ai.client.operation.duration";
+inline constexpr std::string_view metric_old_token_usage = "gen_ai.client.token.usage";
+inline constexpr std::string_view metric_old_time_to_first_chunk = "gen_ai.client.operation.time_to_first_chunk";
+inline constexpr std::string_view metric_old_time_per_output_chunk = "gen_ai.client.operation.time_per_output_chunk";
+inline constexpr std::string_view metric_old_workflow_duration = "gen_ai.workflow.duration";
+/// OTEL_SEMCONV_STABILITY_OPT_IN (comma-separated). llmtrace emits v0.1.0 by default (the GenAI docs'
+/// `gen_ai_latest_experimental` is accepted and changes nothing); `gen_ai/dup` also emits the older
+/// names listed above, as the stability-migration `/dup` values do for other areas.
+inline constexpr std::string_view genai_stability_opt_in_env = "OTEL_SEMCONV_STABILITY_OPT_IN";
+inline constexpr std::string_view genai_stability_latest = "gen_ai_latest_experimental";
+inline constexpr std::string_view genai_stability_dup = "gen_ai/dup";
 
 // gen_ai.operation.name values
 inline constexpr std::string_view op_chat = "chat";
@@ -87,6 +141,21 @@ inline constexpr std::string_view ollama_cold_start = "ollama.cold_start";
 inline constexpr std::string_view ollama_chunk_count = "ollama.chunk_count";
 inline constexpr std::string_view ollama_done_reason = "ollama.done_reason";
 inline constexpr std::string_view ollama_keep_alive = "ollama.keep_alive";
+
+// Ollama's own figures as metrics (llmtrace's names; meter "llmtrace.ollama"; see metrics/genai.hpp).
+/// histogram, s, D: load_duration of every call that reported one, with ollama.cold_start (bool).
+inline constexpr std::string_view metric_ollama_load_duration = "ollama.load.duration";
+/// histograms, s, D: prompt_eval_duration and eval_duration as the server reported them.
+inline constexpr std::string_view metric_ollama_prompt_eval_duration = "ollama.prompt_eval.duration";
+inline constexpr std::string_view metric_ollama_eval_duration = "ollama.eval.duration";
+/// histogram, {token}/s: eval_count / eval_duration (server-side generation speed).
+inline constexpr std::string_view metric_ollama_tokens_per_second = "ollama.eval.tokens_per_second";
+/// observable gauges, By, per loaded model (/api/ps; opt-in, see ollama::observe_loaded_models):
+/// bytes of the model in GPU memory and in total, with ollama.model.name.
+inline constexpr std::string_view metric_ollama_model_vram = "ollama.model.memory.vram";
+inline constexpr std::string_view metric_ollama_model_total = "ollama.model.memory.total";
+/// string: the loaded model's name on the /api/ps gauges.
+inline constexpr std::string_view ollama_model_name = "ollama.model.name";
 
 // What the Ollama client records with these keys, and how: ollama/instrumentation.hpp.
 /// int: number of messages in a chat request (prompt + history), 1 for generate.
@@ -138,8 +207,6 @@ inline constexpr std::string_view gen_ai_client_inference_operation_details =
     "gen_ai.client.inference.operation.details";
 /// gen_ai.tool.type value for function tools.
 inline constexpr std::string_view tool_type_function = "function";
-/// gen_ai.request.encoding_formats value of Ollama's embeddings (float vectors).
-inline constexpr std::string_view encoding_format_float = "float";
 /// gen_ai.output.type value when a `format` (JSON mode or schema) is requested.
 inline constexpr std::string_view output_type_json = "json";
 
@@ -170,6 +237,18 @@ inline constexpr std::string_view llmtrace_ingest_batch_count = "llmtrace.ingest
 inline constexpr std::string_view llmtrace_ingest_batch_size = "llmtrace.ingest.batch_size";
 /// int: characters of all chunks of one ingest.
 inline constexpr std::string_view llmtrace_ingest_chunk_chars = "llmtrace.ingest.chunk_chars";
+// RAG metrics (meter "llmtrace.rag"), with gen_ai.data_source.id and error.type on failure.
+/// histogram, s, D: one retrieval.
+inline constexpr std::string_view metric_retrieval_duration = "llmtrace.retrieval.duration";
+/// histogram, {result}: results a retrieval returned.
+inline constexpr std::string_view metric_retrieval_results = "llmtrace.retrieval.results";
+/// histogram, 1: the best similarity score of a retrieval that returned results (negative as 0).
+inline constexpr std::string_view metric_retrieval_best_score = "llmtrace.retrieval.best_score";
+/// string: why the SDK dropped records (llmtrace.sdk.*.dropped, metrics/sdk_health.hpp).
+inline constexpr std::string_view llmtrace_drop_reason = "llmtrace.drop.reason";
+inline constexpr std::string_view drop_reason_queue_full = "queue_full";
+inline constexpr std::string_view drop_reason_export_failed = "export_failed";
+inline constexpr std::string_view drop_reason_shutdown = "shutdown";
 /// Name of the INTERNAL span that covers splitting the documents into chunks during an ingest.
 inline constexpr std::string_view llmtrace_span_chunk = "rag.chunk";
 /// The instrumentation scope of the RAG pipeline's own spans.

@@ -85,7 +85,8 @@ TEST_CASE("input, output, system and tool JSON follow the conventions' shapes") 
   CHECK_FALSE(cut);
   CHECK(
       in.dump() ==
-      R"([{"role":"user","parts":[{"type":"text","content":"Weather in Tokyo?"}]},)"
+      R"([{"role":"system","parts":[{"type":"text","content":"Be brief."}]},)"
+      R"({"role":"user","parts":[{"type":"text","content":"Weather in Tokyo?"}]},)"
       R"({"role":"assistant","parts":[{"type":"tool_call","id":"call_1","name":"get_weather","arguments":{"city":"Tokyo"}}]},)"
       R"({"role":"tool","parts":[{"type":"tool_call_response","id":"call_1","response":"sunny"}]}])");
 
@@ -265,6 +266,21 @@ TEST_CASE("tool_span content respects the attribute length limit") {
   const std::string a = ollama_test::str(s, semconv::gen_ai_tool_call_arguments);
   CHECK(a.size() <= 64);
   CHECK(json::parse(a)["text"].get<std::string>().find("[truncated]") != std::string::npos);
-  CHECK(ollama_test::str(s, semconv::gen_ai_tool_call_result).size() <= 64);
+  const std::string r = ollama_test::str(s, semconv::gen_ai_tool_call_result);
+  CHECK(r.size() <= 64);
+  // A text result is a JSON string, cut inside the string so it stays valid JSON.
+  CHECK(json::parse(r).get<std::string>().find("[truncated]") != std::string::npos);
   CHECK(ollama_test::boolean(s, semconv::ollama_content_truncated));
+}
+
+TEST_CASE("tool_span: a text result is recorded JSON-encoded") {
+  ollama_test::tracing tr;
+  {
+    ol::tool_span_options o;
+    o.capture = ol::content_capture::span_only;
+    ol::tool_span ts("echo", "call_1", nullptr, o);
+    ts.set_result("sunny \"and\" warm\n");
+  }
+  const auto s = tr.one("execute_tool echo");
+  CHECK(ollama_test::str(s, semconv::gen_ai_tool_call_result) == R"("sunny \"and\" warm\n")");
 }

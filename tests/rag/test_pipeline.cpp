@@ -11,6 +11,7 @@
 #include <llmtrace/http/record_replay.hpp>
 #include <llmtrace/trace.hpp>
 
+#include "ollama/metrics_fixture.hpp"
 #include "support/fake_ollama.hpp"
 
 #include <algorithm>
@@ -165,7 +166,8 @@ TEST_CASE("ingest: chunks, batches and tokens in one trace of its own") {
   CHECK_FALSE(root.has_parent());
   CHECK(root.kind == llmtrace::span_kind::internal);
   CHECK(root.attributes.get_string(sc::gen_ai_operation_name) == "invoke_workflow");
-  CHECK(root.attributes.get_string(sc::gen_ai_workflow_name) == "rag.ingest");
+  CHECK(root.attributes.get_string(sc::gen_ai_agent_name) == "rag.ingest");  // GenAI v0.1.0
+  CHECK_FALSE(root.attributes.contains(sc::gen_ai_workflow_name));
   CHECK(root.attributes.get_string(sc::gen_ai_data_source_id) == "docs");
   CHECK(int_attr(root, sc::llmtrace_ingest_document_count) == 3);
   CHECK(int_attr(root, sc::llmtrace_ingest_chunk_count) == static_cast<std::int64_t>(r.chunks));
@@ -248,14 +250,15 @@ TEST_CASE("query: one trace with embeddings, retrieval and chat (with its phases
   CHECK(root.kind == llmtrace::span_kind::internal);
   CHECK(root.status == llmtrace::status_code::unset);
   CHECK(root.attributes.get_string(sc::gen_ai_operation_name) == "invoke_workflow");
-  CHECK(root.attributes.get_string(sc::gen_ai_workflow_name) == "rag");
+  CHECK(root.attributes.get_string(sc::gen_ai_agent_name) == "rag");
+  CHECK_FALSE(root.attributes.contains(sc::gen_ai_workflow_name));
   CHECK(int_attr(root, sc::llmtrace_workflow_question_length) == static_cast<std::int64_t>(question.size()));
   CHECK(double_attr(root, sc::llmtrace_workflow_time_to_first_chunk) == doctest::Approx(a.time_to_first_chunk));
   CHECK(int_attr(root, sc::llmtrace_workflow_source_count) == 2);
   CHECK_FALSE(root.attributes.contains(sc::llmtrace_workflow_question));  // content capture is off
 
   const auto& ret = only(spans, "retrieval docs");
-  CHECK(ret.kind == llmtrace::span_kind::internal);
+  CHECK(ret.kind == llmtrace::span_kind::client);  // GenAI v0.1.0: CLIENT, in-process stores too
   CHECK(ret.parent_span_id == root.context.span_id);
   CHECK(ret.attributes.get_string(sc::gen_ai_operation_name) == "retrieval");
   CHECK(ret.attributes.get_string(sc::gen_ai_data_source_id) == "docs");
@@ -410,4 +413,60 @@ TEST_CASE("record then replay: same answers, same sources, same span tree; unrec
   }
   CHECK(replay->misses() == 1);
   std::remove(file.c_str());
+}
+
+TEST_CASE(
+    "RAG metrics: workflow duration (invoke_workflow, gen_ai.agent.name), retrieval duration, results, best score") {
+  namespace mf = metrics_fixture;
+  mf::metering mt;
+  live_pipeline lp("docs");
+  auto& [fake, t, store, p] = lp.ingested();
+  const auto a = p.query("Which yellow fruit is rich in potassium?");
+  const auto spans = t.spans->spans();
+  const auto rm = mt.collect();
+
+  const auto& wf = mf::metric(rm, sc::metric_invoke_workflow_duration);
+  CHECK(wf.unit == "s");
+  REQUIRE(wf.histogram_points.size() == 2);  // the ingest and the question
+  for (const auto& pt : wf.histogram_points) {
+    CHECK(*pt.bounds == llmtrace::genai::workflow_buckets());
+    CHECK(mf::str(pt.attributes, sc::gen_ai_operation_name) == "invoke_workflow");
+    CHECK(pt.count == 1);
+    CHECK_FALSE(mf::has(pt.attributes, sc::error_type));
+    if (mf::str(pt.attributes, sc::gen_ai_agent_name) == "rag")
+      CHECK(pt.sum == static_cast<double>(only(spans, "invoke_workflow rag").duration_ns()) / 1e9);
+    else
+      CHECK(mf::str(pt.attributes, sc::gen_ai_agent_name) == "rag.ingest");
+  }
+  CHECK(rm.find(sc::metric_old_workflow_duration) == nullptr);  // older name only under the opt-in
+
+  const auto& rd = mf::one_hist(rm, sc::metric_retrieval_duration);
+  CHECK(rd.sum == static_cast<double>(only(spans, "retrieval docs").duration_ns()) / 1e9);
+  CHECK(mf::str(rd.attributes, sc::gen_ai_data_source_id) == "docs");
+  const auto& results = mf::one_hist(rm, sc::metric_retrieval_results);
+  CHECK(results.sum == 2);
+  CHECK(mf::str(results.attributes, sc::gen_ai_data_source_id) == "docs");
+  const auto& best = mf::one_hist(rm, sc::metric_retrieval_best_score);
+  CHECK(best.sum == static_cast<double>(a.sources[0].score));
+  // The calls beneath it recorded theirs too.
+  CHECK(mf::metric(rm, sc::metric_embeddings_duration).histogram_points.size() == 1);
+  CHECK(mf::one_hist(rm, sc::metric_inference_time_to_first_chunk).count == 1);
+}
+
+TEST_CASE("RAG metrics: a failing query's workflow duration carries error.type") {
+  namespace mf = metrics_fixture;
+  mf::metering mt;
+  live_pipeline lp;
+  auto& [fake, t, store, p] = lp.ingested();
+  fake.fail_next(404, "model 'llama3.2' not found", 1, "/api/chat");
+  CHECK_THROWS_AS(p.query("What is the sun?"), ol::error);
+  const auto rm = mt.collect();
+  bool seen = false;
+  for (const auto& pt : mf::metric(rm, sc::metric_invoke_workflow_duration).histogram_points)
+    if (mf::str(pt.attributes, sc::gen_ai_agent_name) == "rag") {
+      CHECK(mf::str(pt.attributes, sc::error_type) == "404");
+      seen = true;
+    }
+  CHECK(seen);
+  CHECK_FALSE(mf::has(mf::one_hist(rm, sc::metric_retrieval_duration).attributes, sc::error_type));
 }

@@ -182,6 +182,8 @@ class logger_provider {
       total.dropped_queue += s.dropped_queue;
       total.dropped_export += s.dropped_export;
       total.dropped_shutdown += s.dropped_shutdown;
+      total.export_failures += s.export_failures;
+      total.queued += s.queued;
     }
     return total;
   }

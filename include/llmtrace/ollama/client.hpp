@@ -82,6 +82,10 @@ struct client_options {
   http::tls_options tls;
   /// Record spans (on by default). Off: no spans, but traceparent is still sent.
   bool instrument = true;
+  /// Record the GenAI client metrics and Ollama's own figures (on by default) to the global meter
+  /// provider (llmtrace::metrics::global_meter_provider(); nothing is recorded until one is set).
+  /// Independent of `instrument` and of sampling.
+  bool record_metrics = true;
   /// The tracer for spans; default: "llmtrace.ollama" from the global provider at each call.
   std::optional<llmtrace::tracer> tracer;
   /// Content capture; default: OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT (read when the
@@ -293,7 +297,8 @@ class client {
   /// POST /api/embed: one L2-normalised vector per input.
   embed_response embed(const embed_request& req) const {
     static const std::string endpoint = "/api/embed";
-    detail::call_recorder rec(opts_.instrument, tracer(), semconv::op_embeddings, endpoint, req.model, host_, false);
+    detail::call_recorder rec(opts_.instrument, tracer(), semconv::op_embeddings, endpoint, req.model, host_, false,
+                              opts_.record_metrics);
     rec.embeddings_request(static_cast<std::int64_t>(req.input.size()), req.dimensions, req.keep_alive);
     auto out = fetch<embed_response>(rec, "POST", endpoint, encode(req), req.model);
     rec.response(out.model, {}, out.metrics, false, opts_.cold_start_threshold);
@@ -305,7 +310,8 @@ class client {
   /// POST /api/embeddings (legacy): one vector, not normalised.
   embeddings_response embeddings(const embeddings_request& req) const {
     static const std::string endpoint = "/api/embeddings";
-    detail::call_recorder rec(opts_.instrument, tracer(), semconv::op_embeddings, endpoint, req.model, host_, false);
+    detail::call_recorder rec(opts_.instrument, tracer(), semconv::op_embeddings, endpoint, req.model, host_, false,
+                              opts_.record_metrics);
     rec.embeddings_request(1, std::nullopt, req.keep_alive);
     auto out = fetch<embeddings_response>(rec, "POST", endpoint, encode(req), req.model);
     if (!out.embedding.empty()) rec.dimensions(out.embedding.size());
@@ -396,6 +402,14 @@ class client {
     return static_cast<std::int64_t>(r.messages.size());
   }
   static std::int64_t message_count(const generate_request& r) noexcept { return r.prompt.empty() ? 0 : 1; }
+  static bool has_images(const chat_request& r) noexcept {
+    for (const auto& m : r.messages)
+      if (!m.images.empty()) return true;
+    return false;
+  }
+  static bool has_images(const generate_request& r) noexcept { return !r.images.empty(); }
+  static const std::vector<tool_call>& tool_calls_of(const chat_response& r) noexcept { return r.message.tool_calls; }
+  static const std::vector<tool_call>& tool_calls_of(const generate_response& r) noexcept { return r.tool_calls; }
 
   /// `model`: the model the request is for; a cloud model gets no trace context unless
   /// client_options::propagate_to_cloud.
@@ -496,7 +510,9 @@ class client {
     const std::string& endpoint = endpoint_of(req);
     const bool streaming = on_chunk != nullptr;
     const llmtrace::tracer t = tracer();
-    detail::call_recorder rec(opts_.instrument, t, operation_of(req), endpoint, req.model, host_, streaming);
+    detail::call_recorder rec(opts_.instrument, t, operation_of(req), endpoint, req.model, host_, streaming,
+                              opts_.record_metrics);
+    rec.input_has_images(has_images(req));
     captured_content content;
     if (rec.recording()) {
       rec.request(req);
@@ -520,14 +536,14 @@ class client {
       if (rec.recording() && captures_on_event(capture_)) exception_event(rec.span(), std::current_exception());
       throw;
     }
+    rec.response(out.model, out.done_reason, out.metrics, true, opts_.cold_start_threshold,
+                 !tool_calls_of(out).empty());
     if (rec.recording()) {
       if (cancelled) rec.cancelled();
-      rec.response(out.model, out.done_reason, out.metrics, true, opts_.cold_start_threshold);
       record_residency(rec, req.model, out.metrics);
-      if constexpr (std::is_same_v<Response, chat_response>)
-        if (!out.message.tool_calls.empty())
-          rec.span().set_attribute(semconv::ollama_response_tool_call_count,
-                                   static_cast<std::int64_t>(out.message.tool_calls.size()));
+      if (!tool_calls_of(out).empty())
+        rec.span().set_attribute(semconv::ollama_response_tool_call_count,
+                                 static_cast<std::int64_t>(tool_calls_of(out).size()));
       if (capture_ != content_capture::no_content) {
         capture_output(out, rec.value_limit(), content);
         detail_record(rec, content);
@@ -561,10 +577,8 @@ class client {
 
   static void capture_input(const chat_request& req, std::size_t limit, captured_content& c) {
     try {
-      std::vector<std::string> system;
-      for (const auto& m : req.messages)
-        if (m.role == "system") system.push_back(m.content);
-      c.system_instructions = system_instructions_json(system, limit, c.truncated);
+      // System messages are part of the chat history: they stay in gen_ai.input.messages (GenAI
+      // v0.1.0); gen_ai.system_instructions is for instructions given apart (generate's `system`).
       c.input_messages = input_messages_json(req.messages, limit, c.truncated);
       c.tool_definitions = tool_definitions_json(req.tools, limit, c.truncated);
     } catch (...) {
@@ -578,9 +592,14 @@ class client {
     } catch (...) {
     }
   }
+  /// `tool_call` when the answer asks for tool calls (Ollama reports "stop"), else Ollama's reason.
+  static std::string_view finish_reason_of(const std::string& done_reason, const std::vector<tool_call>& calls) {
+    return calls.empty() ? std::string_view(done_reason) : semconv::finish_reason_tool_call;
+  }
   static void capture_output(const chat_response& r, std::size_t limit, captured_content& c) {
     try {
-      c.output_messages = output_messages_json(r.message, r.done_reason, limit, c.truncated);
+      c.output_messages =
+          output_messages_json(r.message, finish_reason_of(r.done_reason, r.message.tool_calls), limit, c.truncated);
     } catch (...) {
     }
   }
@@ -588,7 +607,7 @@ class client {
     try {
       message m = message::assistant(r.response);
       m.thinking = r.thinking;
-      c.output_messages = output_messages_json(m, r.done_reason, limit, c.truncated);
+      c.output_messages = output_messages_json(m, finish_reason_of(r.done_reason, r.tool_calls), limit, c.truncated);
     } catch (...) {
     }
   }
@@ -628,7 +647,7 @@ class client {
         Response chunk;
         decode(std::move(j), chunk);
         const bool last = chunk.done;
-        rec.chunk(last);
+        rec.chunk(last, chunk.model);
         bool go_on = on_chunk(chunk);
         detail::merge_chunk(out, std::move(chunk));
         if (last) {
@@ -803,6 +822,75 @@ class client {
   std::string base_url_;
   content_capture capture_ = content_capture::no_content;
 };
+
+namespace detail {
+
+/// What the /api/ps gauges read: the last answer, reused for a second so that the gauges of one
+/// collection share one request.
+struct loaded_models_state {
+  explicit loaded_models_state(client cl) : c(std::move(cl)) {}
+  client c;
+  std::mutex mu;
+  std::chrono::steady_clock::time_point fetched{};
+  std::vector<running_model> models;
+  bool reported = false;
+
+  void observe(llmtrace::metrics::observer& o, bool vram) {
+    std::lock_guard<std::mutex> lk(mu);
+    const auto now = std::chrono::steady_clock::now();
+    if (fetched == std::chrono::steady_clock::time_point{} || now - fetched >= std::chrono::seconds(1)) {
+      fetched = now;
+      try {
+        models = c.ps().models;
+      } catch (const std::exception& e) {
+        models.clear();
+        if (!reported) {
+          reported = true;
+          llmtrace::detail::report_error(std::string("ollama: the loaded-model gauges could not read /api/ps (") +
+                                         e.what() + "); they report nothing until it answers");
+        }
+      }
+    }
+    for (const auto& m : models) {
+      const std::string& name = m.model.empty() ? m.name : m.model;
+      const std::int64_t total = std::max<std::int64_t>(m.size, 0);
+      const std::int64_t bytes = vram ? std::min(std::max<std::int64_t>(m.size_vram, 0), total) : total;
+      o.observe(bytes, {{semconv::ollama_model_name, name}});
+    }
+  }
+};
+
+}  // namespace detail
+
+/// Opt-in (it makes a request per collection): two observable gauges of the models loaded now, from
+/// the daemon's /api/ps, on the global meter provider's "llmtrace.ollama" meter:
+///   ollama.model.memory.vram   By  bytes of the model in GPU memory (size_vram)
+///   ollama.model.memory.total  By  bytes of the model (size)
+/// each with ollama.model.name. One /api/ps request per collection (the two gauges share it), made
+/// by a copy of `c` (same host, transport, headers) with the whole request bounded by `timeout`; a
+/// daemon that does not answer makes the gauges report nothing (said once through the error
+/// handler). Call once per meter provider, after installing it. Returns false (and registers
+/// nothing) when the global meter provider is the no-op one.
+inline bool observe_loaded_models(const client& c, std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
+  auto& mp = llmtrace::metrics::global_meter_provider();
+  if (!mp.enabled()) return false;
+  client_options o = c.config();
+  o.host = c.base_url();
+  o.timeout = timeout;
+  o.response_timeout = timeout;
+  o.connect_timeout = std::min(o.connect_timeout, timeout);
+  o.instrument = false;
+  o.record_metrics = false;
+  auto st = std::make_shared<detail::loaded_models_state>(client(std::move(o)));
+  auto m = mp.get_meter(semconv::ollama_instrumentation_scope, LLMTRACE_VERSION_STRING, semconv::genai_schema_url);
+  m.create_int64_observable_gauge(
+      semconv::metric_ollama_model_vram, [st](llmtrace::metrics::observer& ob) { st->observe(ob, true); }, "By",
+      "Bytes of a loaded model in GPU memory (Ollama /api/ps).");
+  m.create_int64_observable_gauge(
+      semconv::metric_ollama_model_total, [st](llmtrace::metrics::observer& ob) { st->observe(ob, false); }, "By",
+      "Bytes of a loaded model (Ollama /api/ps).");
+  return true;
+}
 
 }  // namespace ollama
 LLMTRACE_END_NAMESPACE

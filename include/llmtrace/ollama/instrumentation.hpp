@@ -7,10 +7,12 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/clock.hpp>
 #include <llmtrace/detail/env.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/logs/genai_events.hpp>
+#include <llmtrace/metrics/genai.hpp>
 #include <llmtrace/ollama/error.hpp>
 #include <llmtrace/ollama/host.hpp>
 #include <llmtrace/ollama/types.hpp>
@@ -25,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <initializer_list>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -243,12 +246,11 @@ struct captured_content {
   bool truncated = false;           ///< something was cut to fit the limit
 };
 
-/// gen_ai.input.messages for a chat request: every non-system message in order, `limit` characters
-/// at most (system messages go to system_instructions_json).
+/// gen_ai.input.messages for a chat request: every message in order, system messages of the history
+/// included (GenAI v0.1.0), `limit` characters at most.
 inline std::string input_messages_json(const std::vector<message>& messages, std::size_t limit, bool& truncated) {
   json arr = json::array();
   for (const auto& m : messages) {
-    if (m.role == "system") continue;
     json o = json::object();
     o["role"] = m.role;
     o["parts"] = detail::message_parts(m);
@@ -257,7 +259,8 @@ inline std::string input_messages_json(const std::vector<message>& messages, std
   return detail::fit_json(std::move(arr), limit, truncated);
 }
 
-/// gen_ai.system_instructions: the text parts of the system messages ("" when there are none).
+/// gen_ai.system_instructions: instructions given apart from the chat history (generate's `system`)
+/// as text parts ("" when there are none).
 inline std::string system_instructions_json(const std::vector<std::string>& texts, std::size_t limit, bool& truncated) {
   if (texts.empty()) return {};
   json arr = json::array();
@@ -407,7 +410,9 @@ inline llmtrace::tracer default_tracer() { return llmtrace::detail::cached_globa
 /// An `execute_tool {name}` INTERNAL span around one tool execution in an application's tool loop:
 /// gen_ai.operation.name=execute_tool, gen_ai.tool.name, gen_ai.tool.call.id, gen_ai.tool.type=function,
 /// and (only when content capture is on) gen_ai.tool.call.arguments / gen_ai.tool.call.result. It is
-/// the current span while it lives, so a chat issued from inside the tool nests under it.
+/// the current span while it lives, so a chat issued from inside the tool nests under it. When it ends
+/// it records gen_ai.execute_tool.duration (gen_ai.tool.name, gen_ai.tool.type, error.type after
+/// set_error) to the global meter provider, equal to the span's duration.
 class [[nodiscard]] tool_span {
  public:
   /// Starts the span for the model's tool call (name, id and arguments taken from it).
@@ -426,6 +431,13 @@ class [[nodiscard]] tool_span {
     if (!call_id.empty()) attrs.push_back({semconv::gen_ai_tool_call_id, call_id});
     if (!opts.description.empty()) attrs.push_back({semconv::gen_ai_tool_description, opts.description});
     span_ = llmtrace::span(t, span_name, span_kind::internal, attrs);
+    if (span_.is_recording()) provider_ = t.provider();
+    const genai::instruments& in = genai::current();
+    if (in.enabled) {
+      ins_ = &in;
+      name_.assign(name.data(), name.size());
+      start_ = provider_ ? span_.start_time_unix_nano() : now();
+    }
     if (arguments && capture_ != content_capture::no_content && span_.is_recording()) {
       bool cut = false;
       const std::string text = detail::fit_json(*arguments, limit(), cut);
@@ -434,11 +446,17 @@ class [[nodiscard]] tool_span {
     }
   }
 
-  /// Records the tool's result (only under content capture).
+  tool_span(const tool_span&) = delete;
+  tool_span& operator=(const tool_span&) = delete;
+  ~tool_span() { end(); }
+
+  /// Records the tool's text result (only under content capture), JSON-encoded as the conventions ask
+  /// (`"text"` with quotes and escapes; cut inside the string to fit the length limit).
   tool_span& set_result(std::string_view result) {
     if (capture_ != content_capture::no_content && span_.is_recording()) {
       bool cut = false;
-      span_.set_attribute(semconv::gen_ai_tool_call_result, truncate_text(result, limit(), cut));
+      span_.set_attribute(semconv::gen_ai_tool_call_result,
+                          detail::fit_json(json(llmtrace::detail::sanitize_utf8(result)), limit(), cut));
       if (cut) span_.set_attribute(semconv::ollama_content_truncated, true);
     }
     return *this;
@@ -455,23 +473,56 @@ class [[nodiscard]] tool_span {
   /// Marks the execution failed: error.type (the exception's type), status Error, exception event.
   tool_span& set_error(const std::exception& e) noexcept {
     span_.set_error(e);
+    if (ins_) {
+      try {
+        error_type_ = llmtrace::detail::exception_type_name(e);
+      } catch (...) {
+        error_type_ = semconv::error_type_other;
+      }
+    }
     return *this;
   }
   /// Marks the execution failed with a low-cardinality `type` and a message.
   tool_span& set_error(std::string_view type, std::string_view message) noexcept {
     span_.set_error(type, message);
+    try {
+      if (ins_) error_type_.assign(type.data(), type.size());
+    } catch (...) {
+      error_type_ = semconv::error_type_other;
+    }
     return *this;
   }
   /// The underlying span (add your own attributes).
   llmtrace::span& span() noexcept { return span_; }
-  /// Ends the span now (otherwise it ends when the tool_span dies).
-  void end() noexcept { span_.end(); }
+  /// Ends the span now (otherwise it ends when the tool_span dies) and records the duration metric.
+  void end() noexcept {
+    if (ended_) return;
+    ended_ = true;
+    const std::int64_t t = now();
+    if (ins_) {
+      attribute a[3];
+      std::size_t n = 0;
+      a[n++] = {semconv::gen_ai_tool_name, name_};
+      a[n++] = {semconv::gen_ai_tool_type, semconv::tool_type_function};
+      if (!error_type_.empty()) a[n++] = {semconv::error_type, error_type_};
+      ins_->execute_tool_duration.record(static_cast<double>(std::max<std::int64_t>(t - start_, 0)) / 1e9,
+                                         attribute_list(a, n));
+    }
+    span_.end(t);
+  }
 
  private:
   std::size_t limit() const noexcept { return limit_; }
+  std::int64_t now() const noexcept { return provider_ ? provider_->now() : llmtrace::detail::unix_now_ns(); }
   content_capture capture_;
   std::size_t limit_ = span_limits::unlimited;
   llmtrace::span span_;
+  tracer_provider* provider_ = nullptr;  // while the span records: its clock
+  const genai::instruments* ins_ = nullptr;
+  std::string name_;
+  std::string error_type_;
+  std::int64_t start_ = 0;
+  bool ended_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -577,41 +628,55 @@ inline llmtrace::span start_client_span(const llmtrace::tracer& t, std::string_v
   return llmtrace::span(t, name, o);
 }
 
-/// One traced inference or embeddings call: the CLIENT span and what it records. Does nothing when
-/// instrumentation is off or the span is not recording.
+/// One traced inference or embeddings call: the CLIENT span and what it records, and the GenAI
+/// metrics (see "What one call records"). The span part does nothing when instrumentation is off or
+/// the span is not recording; the metric part does nothing when `metrics` is false or the global
+/// meter provider is the no-op one. Metrics are recorded whether or not the span is sampled.
 class call_recorder {
  public:
   call_recorder(bool enabled, const llmtrace::tracer& t, std::string_view operation, std::string_view endpoint,
-                const std::string& model, const host_config& host, bool streaming) noexcept {
-    if (!enabled || !t.enabled()) return;
-    try {
-      attribute start[5];
-      std::size_t n = 0;
-      start[n++] = {semconv::gen_ai_operation_name, operation};
-      start[n++] = {semconv::gen_ai_provider_name, semconv::provider_ollama};
-      if (!model.empty()) start[n++] = {semconv::gen_ai_request_model, model};  // conditionally required
-      start[n++] = {semconv::server_address, host.host};
-      start[n++] = {semconv::server_port, static_cast<std::int64_t>(host.port)};
-      span_ = start_client_span(t, operation, model, attribute_list(start, n));
-      if (!span_.is_recording()) return;
-      provider_ = t.provider();
-      tracer_ = t;
-      span_.set_attribute(semconv::ollama_api, endpoint);
-      if (streaming) span_.set_attribute(semconv::gen_ai_request_stream, true);
-    } catch (...) {
-      span_ = llmtrace::span();
+                const std::string& model, const host_config& host, bool streaming, bool metrics = false) noexcept
+      : operation_(operation), model_(&model), host_(&host) {
+    if (metrics) {
+      const genai::instruments& in = genai::current();
+      if (in.enabled) ins_ = &in;
     }
+    if (enabled && t.enabled()) {
+      try {
+        attribute start[5];
+        std::size_t n = 0;
+        start[n++] = {semconv::gen_ai_operation_name, operation};
+        start[n++] = {semconv::gen_ai_provider_name, semconv::provider_ollama};
+        if (!model.empty()) start[n++] = {semconv::gen_ai_request_model, model};  // conditionally required
+        start[n++] = {semconv::server_address, host.host};
+        start[n++] = {semconv::server_port, static_cast<std::int64_t>(host.port)};
+        span_ = start_client_span(t, operation, model, attribute_list(start, n));
+        if (span_.is_recording()) {
+          provider_ = t.provider();
+          tracer_ = t;
+          span_.set_attribute(semconv::ollama_api, endpoint);
+          if (streaming) span_.set_attribute(semconv::gen_ai_request_stream, true);
+        }
+      } catch (...) {
+        span_ = llmtrace::span();
+      }
+    }
+    if (timing()) start_ = recording() ? span_.start_time_unix_nano() : now();
   }
   call_recorder(const call_recorder&) = delete;
   call_recorder& operator=(const call_recorder&) = delete;
   ~call_recorder() { end(); }
 
   bool recording() const noexcept { return span_.is_recording(); }
+  /// Metrics are recorded for this call.
+  bool measuring() const noexcept { return ins_ != nullptr; }
   llmtrace::span& span() noexcept { return span_; }
   std::size_t value_limit() const noexcept {
     return provider_ ? provider_->limits().attribute_value_length : span_limits::unlimited;
   }
-  std::int64_t now() const noexcept { return provider_ ? provider_->now() : 0; }
+  /// The span's clock while it records (so the duration metric equals the span's duration), else
+  /// llmtrace's anchored monotonic clock.
+  std::int64_t now() const noexcept { return provider_ ? provider_->now() : llmtrace::detail::unix_now_ns(); }
 
   /// Request options mapped to gen_ai.request.* (chat and generate).
   void request(const inference_settings& r) noexcept {
@@ -621,7 +686,8 @@ class call_recorder {
     if (o.top_p) span_.set_attribute(semconv::gen_ai_request_top_p, *o.top_p);
     if (o.top_k) span_.set_attribute(semconv::gen_ai_request_top_k, *o.top_k);
     if (o.seed) span_.set_attribute(semconv::gen_ai_request_seed, *o.seed);
-    if (o.num_predict) span_.set_attribute(semconv::gen_ai_request_max_tokens, *o.num_predict);
+    // Only a real limit: Ollama's -1 (no limit) and -2 (fill the context) are not max_tokens.
+    if (o.num_predict && *o.num_predict >= 0) span_.set_attribute(semconv::gen_ai_request_max_tokens, *o.num_predict);
     if (o.stop) span_.set_attribute(semconv::gen_ai_request_stop_sequences, *o.stop);
     if (o.frequency_penalty) span_.set_attribute(semconv::gen_ai_request_frequency_penalty, *o.frequency_penalty);
     if (o.presence_penalty) span_.set_attribute(semconv::gen_ai_request_presence_penalty, *o.presence_penalty);
@@ -635,11 +701,14 @@ class call_recorder {
     if (!r.conversation_id.empty()) span_.set_attribute(semconv::gen_ai_conversation_id, r.conversation_id);
   }
 
-  /// Embeddings request attributes.
+  /// The request carries images: its input tokens are of mixed modality (`unknown`), not `text`.
+  void input_has_images(bool images) noexcept { images_ = images; }
+
+  /// Embeddings request attributes. Ollama's API names no encoding format, so
+  /// gen_ai.request.encoding_formats is never recorded (only a requested format would be).
   void embeddings_request(std::int64_t inputs, const std::optional<std::int64_t>& dims,
                           const std::optional<keep_alive_value>& keep_alive) noexcept {
     if (!recording()) return;
-    span_.set_attribute(semconv::gen_ai_request_encoding_formats, {semconv::encoding_format_float});
     span_.set_attribute(semconv::ollama_request_input_count, inputs);
     if (dims) span_.set_attribute(semconv::gen_ai_embeddings_dimension_count, *dims);
     try {
@@ -653,26 +722,52 @@ class call_recorder {
   }
 
   void request_sent() noexcept {
-    if (recording()) sent_ = now();
+    if (timing()) sent_ = now();
   }
-  /// A chunk arrived (streaming).
-  void chunk(bool done) noexcept {
-    if (!recording()) return;
+  /// A chunk arrived (streaming); `model` is the chunk's model. Records the time to the first chunk
+  /// and, for every later chunk, the time since the previous one.
+  void chunk(bool done, const std::string& model = {}) noexcept {
+    if (!timing()) return;
+    const std::int64_t t = now();
     ++chunks_;
-    if (!first_chunk_) first_chunk_ = now();
-    if (done) last_chunk_ = now();
+    if (ins_ && !model.empty() && model != response_model_) {
+      try {
+        response_model_ = model;
+      } catch (...) {
+      }
+    }
+    if (!first_chunk_) {
+      first_chunk_ = t;
+      if (ins_ && sent_) record_chunk_time(ins_->time_to_first_chunk, ins_->old_time_to_first_chunk, t - sent_);
+    } else if (ins_) {
+      record_chunk_time(ins_->time_per_output_chunk, ins_->old_time_per_output_chunk, t - previous_chunk_);
+    }
+    previous_chunk_ = t;
+    if (done) last_chunk_ = t;
   }
   /// The whole (non-streamed) answer arrived.
   void response_received() noexcept {
-    if (recording()) last_chunk_ = now();
+    if (timing()) last_chunk_ = now();
   }
 
   /// Response model, finish reason, usage and Ollama's timings; phases for chat / generate.
+  /// `tool_calls`: the answer asks for tool calls (finish reason `tool_call`, whatever Ollama says).
   void response(const std::string& model, const std::string& done_reason, const metrics& m, bool phases,
-                std::chrono::nanoseconds cold_threshold) noexcept {
+                std::chrono::nanoseconds cold_threshold, bool tool_calls = false) noexcept {
+    if (ins_) {
+      usage_ = m;
+      answered_ = true;
+      cold_ = m.load_duration.value_or(0) > cold_threshold.count();
+      try {
+        if (!model.empty()) response_model_ = model;
+      } catch (...) {
+      }
+    }
     if (!recording()) return;
     if (!model.empty()) span_.set_attribute(semconv::gen_ai_response_model, model);
-    if (!done_reason.empty())
+    if (tool_calls)
+      span_.set_attribute(semconv::gen_ai_response_finish_reasons, {semconv::finish_reason_tool_call});
+    else if (!done_reason.empty())
       span_.set_attribute(semconv::gen_ai_response_finish_reasons, {std::string_view(done_reason)});
     if (m.prompt_eval_count) span_.set_attribute(semconv::gen_ai_usage_input_tokens, *m.prompt_eval_count);
     if (m.eval_count) span_.set_attribute(semconv::gen_ai_usage_output_tokens, *m.eval_count);
@@ -708,14 +803,30 @@ class call_recorder {
     if (recording()) span_.set_attribute(semconv::ollama_stream_cancelled, true);
   }
 
-  void failed(const error& e) noexcept { record_failure(span_, e); }
+  void failed(const error& e) noexcept {
+    record_failure(span_, e);
+    if (!ins_) return;
+    try {
+      error_type_ = e.error_type();
+    } catch (...) {
+      error_type_ = semconv::error_type_other;
+    }
+  }
   /// Any other exception (e.g. thrown by the caller's chunk callback).
-  void failed(std::exception_ptr ep) noexcept { record_failure(span_, ep); }
+  void failed(std::exception_ptr ep) noexcept {
+    record_failure(span_, ep);
+    note_failure(ep);
+  }
 
-  /// Ends the span (time to first chunk, chunk count and client overhead are computed here).
+  /// Ends the span (time to first chunk, chunk count and client overhead are computed here) and
+  /// records the call's metrics (while the span is still current, so exemplars name it).
   void end() noexcept {
-    if (!recording()) return;
+    if (ended_) return;
+    ended_ = true;
+    if (!timing()) return;
     const std::int64_t t = now();
+    if (ins_) record_metrics(t);
+    if (!recording()) return;
     if (chunks_) {
       span_.set_attribute(semconv::ollama_chunk_count, static_cast<std::int64_t>(chunks_));
       if (first_chunk_ && sent_)
@@ -727,6 +838,105 @@ class call_recorder {
   }
 
  private:
+  bool timing() const noexcept { return ins_ != nullptr || span_.is_recording(); }
+
+  void note_failure(std::exception_ptr ep) noexcept {
+    if (!ins_ || !ep) return;
+    try {
+      std::rethrow_exception(ep);
+    } catch (const error& e) {
+      try {
+        error_type_ = e.error_type();
+      } catch (...) {
+        error_type_ = semconv::error_type_other;
+      }
+    } catch (const std::exception& e) {
+      try {
+        error_type_ = llmtrace::detail::exception_type_name(e);
+      } catch (...) {
+        error_type_ = semconv::error_type_other;
+      }
+    } catch (...) {
+      error_type_ = semconv::error_type_other;
+    }
+    if (error_type_.empty()) error_type_ = semconv::error_type_other;
+  }
+
+  /// The metric attributes of this call: operation, provider, request model, server, response model
+  /// (when known), error.type (when `with_error` and the call failed), then `extra` (at most 2).
+  std::size_t metric_attributes(attribute (&out)[9], bool with_error,
+                                std::initializer_list<attribute> extra = {}) const noexcept {
+    std::size_t n = 0;
+    out[n++] = {semconv::gen_ai_operation_name, operation_};
+    out[n++] = {semconv::gen_ai_provider_name, semconv::provider_ollama};
+    if (!model_->empty()) out[n++] = {semconv::gen_ai_request_model, *model_};
+    out[n++] = {semconv::server_address, host_->host};
+    out[n++] = {semconv::server_port, static_cast<std::int64_t>(host_->port)};
+    if (!response_model_.empty()) out[n++] = {semconv::gen_ai_response_model, response_model_};
+    if (with_error && !error_type_.empty()) out[n++] = {semconv::error_type, error_type_};
+    for (const auto& a : extra) out[n++] = a;
+    return n;
+  }
+
+  void record_chunk_time(const llmtrace::metrics::histogram<double>& h, const llmtrace::metrics::histogram<double>& old,
+                         std::int64_t ns) const noexcept {
+    attribute a[9];
+    const std::size_t n = metric_attributes(a, false);
+    h.record(seconds(std::max<std::int64_t>(ns, 0)), attribute_list(a, n));
+    if (ins_->dup) old.record(seconds(std::max<std::int64_t>(ns, 0)), attribute_list(a, n));
+  }
+
+  void record_metrics(std::int64_t t) noexcept {
+    const genai::instruments& in = *ins_;
+    const bool embeddings = operation_ == semconv::op_embeddings;
+    const bool ok = error_type_.empty();
+    const double duration = seconds(std::max<std::int64_t>(t - start_, 0));
+    attribute a[9];
+    std::size_t n = metric_attributes(a, true);
+    (embeddings ? in.embeddings_duration : in.inference_duration).record(duration, attribute_list(a, n));
+    if (in.dup) in.old_operation_duration.record(duration, attribute_list(a, n));
+    const auto& input = usage_.prompt_eval_count;
+    const auto& output = usage_.eval_count;
+    if (embeddings) {
+      if (ok && input) in.embeddings_input_tokens.record(*input, attribute_list(a, n));
+    } else {
+      // Usage counters: every call, failed ones too (0 with modality `unknown` when none came back).
+      const std::string_view in_modality =
+          input && !images_ ? semconv::token_modality_text : semconv::token_modality_unknown;
+      n = metric_attributes(a, false, {{semconv::gen_ai_token_modality, in_modality}});
+      in.usage_input_tokens.add(input.value_or(0), attribute_list(a, n));
+      n = metric_attributes(
+          a, false,
+          {{semconv::gen_ai_token_modality, output ? semconv::token_modality_text : semconv::token_modality_unknown}});
+      in.usage_output_tokens.add(output.value_or(0), attribute_list(a, n));
+      // Per-operation histograms: successful calls only.
+      n = metric_attributes(a, true);
+      if (ok && input) in.operation_input_tokens.record(*input, attribute_list(a, n));
+      if (ok && output) in.operation_output_tokens.record(*output, attribute_list(a, n));
+    }
+    if (in.dup && ok) {
+      if (input) {
+        n = metric_attributes(a, false, {{semconv::gen_ai_token_type, semconv::token_type_input}});
+        in.old_token_usage.record(*input, attribute_list(a, n));
+      }
+      if (output && !embeddings) {
+        n = metric_attributes(a, false, {{semconv::gen_ai_token_type, semconv::token_type_output}});
+        in.old_token_usage.record(*output, attribute_list(a, n));
+      }
+    }
+    if (!answered_) return;
+    // Ollama's own figures, as the server reported them.
+    n = metric_attributes(a, false);
+    if (usage_.prompt_eval_duration)
+      in.prompt_eval_duration.record(seconds(*usage_.prompt_eval_duration), attribute_list(a, n));
+    if (usage_.eval_duration) in.eval_duration.record(seconds(*usage_.eval_duration), attribute_list(a, n));
+    if (const auto tps = usage_.tokens_per_second()) in.tokens_per_second.record(*tps, attribute_list(a, n));
+    if (usage_.load_duration) {
+      a[n] = {semconv::ollama_cold_start, cold_};
+      in.load_duration.record(seconds(*usage_.load_duration), attribute_list(a, n + 1));
+    }
+  }
+
   void add_phases(const metrics& m) noexcept {
     try {
       const std::int64_t sent = sent_ ? sent_ : span_.start_time_unix_nano();
@@ -760,11 +970,24 @@ class call_recorder {
   llmtrace::span span_;
   tracer_provider* provider_ = nullptr;
   llmtrace::tracer tracer_;
+  const genai::instruments* ins_ = nullptr;  // non-null: record metrics
+  std::string_view operation_;
+  const std::string* model_;
+  const host_config* host_;
+  std::string response_model_;
+  std::string error_type_;  // metrics only; the span has its own
+  metrics usage_;
+  std::int64_t start_ = 0;
   std::int64_t sent_ = 0;
   std::int64_t first_chunk_ = 0;
+  std::int64_t previous_chunk_ = 0;
   std::int64_t last_chunk_ = 0;
   std::int64_t total_duration_ = -1;
   std::size_t chunks_ = 0;
+  bool images_ = false;
+  bool answered_ = false;
+  bool cold_ = false;
+  bool ended_ = false;
 };
 
 /// One traced model-management call (pull, push, create, copy, delete): a CLIENT span

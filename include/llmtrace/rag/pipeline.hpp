@@ -6,8 +6,10 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/clock.hpp>
 #include <llmtrace/detail/terminal.hpp>
 #include <llmtrace/detail/utf8.hpp>
+#include <llmtrace/metrics/genai.hpp>
 #include <llmtrace/ollama/client.hpp>
 #include <llmtrace/ollama/instrumentation.hpp>
 #include <llmtrace/provider.hpp>
@@ -18,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -50,7 +53,8 @@ inline constexpr std::string_view default_system_prompt =
 
 /// How a rag_pipeline behaves.
 struct pipeline_options {
-  /// gen_ai.workflow.name of the query trace (`invoke_workflow {name}`); ingest uses `{name}.ingest`.
+  /// gen_ai.agent.name of the query trace's workflow root (`invoke_workflow {name}`; GenAI v0.1.0);
+  /// ingest uses `{name}.ingest`.
   std::string workflow_name = "rag";
   std::string chat_model = "llama3.2";
   std::string embedding_model = "nomic-embed-text";
@@ -134,6 +138,74 @@ inline void record_failure(llmtrace::span& s, const std::exception& e) noexcept 
   s.set_error(e, type);
 }
 
+/// Ends a span when it dies and, just before (while it is still current, so exemplars name it),
+/// records its duration in seconds on a histogram (and on the older-name one, when set) with the
+/// attributes added plus error.type after failed(). With a recording span the duration is the span's
+/// own; otherwise it is measured on llmtrace's monotonic clock. Declare it after the span.
+class span_metric {
+ public:
+  span_metric(llmtrace::span& s, const llmtrace::tracer& t, const llmtrace::metrics::histogram<double>& h,
+              const llmtrace::metrics::histogram<double>* old = nullptr) noexcept
+      : s_(s), h_(h), old_(old), provider_(s.is_recording() ? t.provider() : nullptr) {
+    start_ = provider_ ? s.start_time_unix_nano() : now();
+  }
+  span_metric(const span_metric&) = delete;
+  span_metric& operator=(const span_metric&) = delete;
+  ~span_metric() {
+    const std::int64_t t = now();
+    const double d = static_cast<double>(std::max<std::int64_t>(t - start_, 0)) / 1e9;
+    if (!error_type_.empty()) attrs_[n_++] = {semconv::error_type, error_type_};
+    h_.record(d, attribute_list(attrs_, n_));
+    if (old_ && old_->enabled()) {
+      if (old_key_.empty())
+        old_->record(d, attribute_list(attrs_, n_));
+      else {
+        // The older metric names the workflow with the older key.
+        attribute o[max_attributes];
+        for (std::size_t i = 0; i < n_; ++i)
+          o[i] = attrs_[i].key == semconv::gen_ai_agent_name ? attribute{old_key_, attrs_[i].value} : attrs_[i];
+        old_->record(d, attribute_list(o, n_));
+      }
+    }
+    s_.end(t);
+  }
+  /// Adds a metric attribute (its string value must outlive this object); at most 3.
+  span_metric& add(attribute a) noexcept {
+    if (n_ + 1 < max_attributes) attrs_[n_++] = a;
+    return *this;
+  }
+  /// On the older metric, gen_ai.agent.name is recorded as `key` (gen_ai.workflow.name).
+  void old_agent_key(std::string_view key) noexcept { old_key_ = key; }
+  /// The operation failed with `e` (error.type as record_failure sets it on the span).
+  void failed(const std::exception& e) noexcept {
+    try {
+      if (const auto* oe = dynamic_cast<const ollama::error*>(&e))
+        error_type_ = oe->error_type();
+      else
+        error_type_ = llmtrace::detail::exception_type_name(e);
+    } catch (...) {
+      error_type_ = semconv::error_type_other;
+    }
+  }
+  /// Failed with an exception that is not a std::exception.
+  void failed() noexcept {
+    if (error_type_.empty()) error_type_ = semconv::error_type_other;
+  }
+
+ private:
+  static constexpr std::size_t max_attributes = 4;
+  std::int64_t now() const noexcept { return provider_ ? provider_->now() : llmtrace::detail::unix_now_ns(); }
+  llmtrace::span& s_;
+  const llmtrace::metrics::histogram<double>& h_;
+  const llmtrace::metrics::histogram<double>* old_;
+  tracer_provider* provider_;
+  std::int64_t start_ = 0;
+  attribute attrs_[max_attributes];
+  std::size_t n_ = 0;
+  std::string error_type_;
+  std::string_view old_key_;
+};
+
 inline double seconds_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
@@ -158,12 +230,17 @@ class rag_pipeline {
   /// (chunks of earlier batches stay stored).
   ingest_result ingest(const std::vector<document>& docs) {
     const std::string workflow = opts_.workflow_name + ".ingest";
+    const std::string source = store_->name();
     llmtrace::span root(tracer(), std::string(semconv::op_invoke_workflow) + " " + workflow, span_kind::internal,
                         {{semconv::gen_ai_operation_name, semconv::op_invoke_workflow},
-                         {semconv::gen_ai_workflow_name, workflow},
-                         {semconv::gen_ai_data_source_id, store_->name()},
+                         {semconv::gen_ai_agent_name, workflow},
+                         {semconv::gen_ai_data_source_id, source},
                          {semconv::llmtrace_ingest_document_count, static_cast<std::int64_t>(docs.size())},
                          {semconv::llmtrace_ingest_batch_size, static_cast<std::int64_t>(opts_.embed_batch_size)}});
+    const genai::instruments& in = genai::current();
+    detail::span_metric timing(root, tracer(), in.invoke_workflow_duration,
+                               in.dup ? &in.old_workflow_duration : nullptr);
+    workflow_metric(root, timing, workflow);
     ingest_result out;
     out.documents = docs.size();
     try {
@@ -212,6 +289,10 @@ class rag_pipeline {
       root.set_attribute(semconv::llmtrace_retrieval_store_size, static_cast<std::int64_t>(out.store_size));
     } catch (const std::exception& e) {
       detail::record_failure(root, e);
+      timing.failed(e);
+      throw;
+    } catch (...) {
+      timing.failed();
       throw;
     }
     return out;
@@ -227,9 +308,13 @@ class rag_pipeline {
     llmtrace::span root(tracer(), std::string(semconv::op_invoke_workflow) + " " + opts_.workflow_name,
                         span_kind::internal,
                         {{semconv::gen_ai_operation_name, semconv::op_invoke_workflow},
-                         {semconv::gen_ai_workflow_name, opts_.workflow_name},
+                         {semconv::gen_ai_agent_name, opts_.workflow_name},
                          {semconv::llmtrace_workflow_question_length,
                           static_cast<std::int64_t>(llmtrace::detail::utf8_char_count(question))}});
+    const genai::instruments& in = genai::current();
+    detail::span_metric timing(root, tracer(), in.invoke_workflow_duration,
+                               in.dup ? &in.old_workflow_duration : nullptr);
+    workflow_metric(root, timing, opts_.workflow_name);
     if (capture != ollama::content_capture::no_content && root.is_recording()) {
       bool cut = false;
       root.set_attribute(semconv::llmtrace_workflow_question, ollama::truncate_text(question, question_limit(), cut));
@@ -276,6 +361,10 @@ class rag_pipeline {
       if (res.metrics.eval_count) out.output_tokens = *res.metrics.eval_count;
     } catch (const std::exception& e) {
       detail::record_failure(root, e);
+      timing.failed(e);
+      throw;
+    } catch (...) {
+      timing.failed();
       throw;
     }
     out.duration = detail::seconds_between(t0, std::chrono::steady_clock::now());
@@ -291,11 +380,14 @@ class rag_pipeline {
                                       std::optional<ollama::content_capture> capture = std::nullopt) const {
     const ollama::content_capture mode = capture ? *capture : capture_mode();
     const std::string source = store_->name();
-    llmtrace::span s(tracer(), std::string(semconv::op_retrieval) + " " + source,
-                     store_->in_process() ? span_kind::internal : span_kind::client,
+    // GenAI v0.1.0: `retrieval {gen_ai.data_source.id}`, kind CLIENT (for in-process stores too).
+    llmtrace::span s(tracer(), std::string(semconv::op_retrieval) + " " + source, span_kind::client,
                      {{semconv::gen_ai_operation_name, semconv::op_retrieval},
                       {semconv::gen_ai_data_source_id, source},
                       {semconv::gen_ai_retrieval_top_k, static_cast<std::int64_t>(opts_.top_k)}});
+    const genai::instruments& in = genai::current();
+    detail::span_metric timing(s, tracer(), in.retrieval_duration);
+    timing.add({semconv::gen_ai_data_source_id, source});
     try {
       if (mode != ollama::content_capture::no_content && s.is_recording()) {
         bool cut = false;
@@ -303,6 +395,13 @@ class rag_pipeline {
         if (cut) s.set_attribute(semconv::ollama_content_truncated, true);
       }
       std::vector<search_result> results = store_->search(query_vector, opts_.top_k);
+      if (in.enabled) {
+        const attribute a[] = {{semconv::gen_ai_data_source_id, source}};
+        in.retrieval_results.record(static_cast<std::int64_t>(results.size()), attribute_list(a, 1));
+        if (!results.empty())
+          in.retrieval_best_score.record(std::max(0.0, static_cast<double>(results.front().score)),
+                                         attribute_list(a, 1));
+      }
       if (s.is_recording()) {
         s.set_attribute(semconv::llmtrace_retrieval_result_count, static_cast<std::int64_t>(results.size()));
         s.set_attribute(semconv::llmtrace_retrieval_store_size, static_cast<std::int64_t>(store_->size()));
@@ -319,6 +418,10 @@ class rag_pipeline {
       return results;
     } catch (const std::exception& e) {
       detail::record_failure(s, e);
+      timing.failed(e);
+      throw;
+    } catch (...) {
+      timing.failed();
       throw;
     }
   }
@@ -342,6 +445,14 @@ class rag_pipeline {
   const ollama::client& client() const noexcept { return client_; }
 
  private:
+  /// The workflow duration metric's attributes (gen_ai.operation.name=invoke_workflow,
+  /// gen_ai.agent.name); under OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai/dup also gen_ai.workflow.name on
+  /// the span, and the older gen_ai.workflow.duration naming the workflow with it.
+  static void workflow_metric(llmtrace::span& root, detail::span_metric& m, const std::string& name) {
+    m.add({semconv::gen_ai_operation_name, semconv::op_invoke_workflow}).add({semconv::gen_ai_agent_name, name});
+    m.old_agent_key(semconv::gen_ai_workflow_name);
+    if (root.is_recording() && genai::stability_dup_from_env()) root.set_attribute(semconv::gen_ai_workflow_name, name);
+  }
   llmtrace::tracer tracer() const {
     return opts_.tracer ? *opts_.tracer : llmtrace::detail::cached_global_tracer<detail::rag_scope>();
   }
