@@ -345,6 +345,7 @@ TEST_CASE("loaded-model gauges from /api/ps: only when enabled, one request per 
   CHECK_FALSE(ol::observe_loaded_models(c));  // no meter provider: nothing registered
   metering mt;
   REQUIRE(ol::observe_loaded_models(c));
+  REQUIRE(ol::observe_loaded_models(c));   // a second call registers nothing more
   (void)c.chat(chat_req("gemma3", "hi"));  // gemma3 runs 48% in GPU memory
   const auto ps = c.ps();
   REQUIRE(ps.models.size() >= 2);
@@ -354,6 +355,10 @@ TEST_CASE("loaded-model gauges from /api/ps: only when enabled, one request per 
   for (const auto& r : fake.requests())
     if (r.path == "/api/ps") ++ps_requests;
   CHECK(ps_requests == 1);  // both gauges from one answer
+  std::size_t gauges = 0;
+  for (const auto& sc : rm.scopes)
+    for (const auto& md : sc.metrics) gauges += md.name == semconv::metric_ollama_model_vram ? 1u : 0u;
+  CHECK(gauges == 1);
   const auto& vram = metric(rm, semconv::metric_ollama_model_vram);
   const auto& total = metric(rm, semconv::metric_ollama_model_total);
   CHECK(vram.unit == "By");

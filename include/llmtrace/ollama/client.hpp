@@ -869,11 +869,19 @@ struct loaded_models_state {
 /// each with ollama.model.name. One /api/ps request per collection (the two gauges share it), made
 /// by a copy of `c` (same host, transport, headers) with the whole request bounded by `timeout`; a
 /// daemon that does not answer makes the gauges report nothing (said once through the error
-/// handler). Call once per meter provider, after installing it. Returns false (and registers
-/// nothing) when the global meter provider is the no-op one.
+/// handler). Call it after installing the meter provider; a second call for the same provider does
+/// nothing (the first client's daemon is observed). Returns false (and registers nothing) when the
+/// global meter provider is the no-op one.
 inline bool observe_loaded_models(const client& c, std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
   auto& mp = llmtrace::metrics::global_meter_provider();
   if (!mp.enabled()) return false;
+  {
+    static std::mutex mu;
+    static auto* done = new std::vector<const llmtrace::metrics::meter_provider*>();  // never freed
+    std::lock_guard<std::mutex> lk(mu);
+    if (std::find(done->begin(), done->end(), &mp) != done->end()) return true;
+    done->push_back(&mp);
+  }
   client_options o = c.config();
   o.host = c.base_url();
   o.timeout = timeout;
