@@ -19,6 +19,7 @@
 #include <llmtrace/init.hpp>
 #include <llmtrace/logs.hpp>
 #include <llmtrace/logs/genai_events.hpp>
+#include <llmtrace/metrics/sdk_health.hpp>
 #include <llmtrace/ollama/client.hpp>
 #include <llmtrace/ollama/progress.hpp>
 #include <llmtrace/otlp/json.hpp>
