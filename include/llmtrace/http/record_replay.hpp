@@ -70,6 +70,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <istream>
 #include <map>
 #include <memory>
@@ -253,6 +254,42 @@ struct exchange {
   exchange_timing timing;
 };
 
+/// Applies `redact` to everything of `x` that is written. Streamed pieces are redacted as one text
+/// (a secret split across two pieces is still found); when that changes anything, each rewritten
+/// line goes to the piece its original line ended in (a piece with no line end becomes empty).
+inline void redact_exchange(exchange& x, const std::function<void(std::string&)>& redact) {
+  redact(x.path);
+  redact(x.request_body);
+  redact(x.resp.body);
+  redact(x.resp.error_message);
+  for (auto& h : x.resp.headers) redact(h.value);
+  if (x.chunks.empty()) return;
+  std::string joined;
+  for (const auto& c : x.chunks) joined += c;
+  std::vector<std::string> lines;  // each with its '\n', the last maybe without
+  std::vector<std::size_t> owner;  // the piece each line ends in
+  std::size_t piece = 0, piece_end = x.chunks[0].size(), start = 0;
+  for (std::size_t i = 0; i <= joined.size(); ++i) {
+    if (i < joined.size() && joined[i] != '\n') continue;
+    if (i == joined.size() && start == i) break;
+    const std::size_t end = i < joined.size() ? i + 1 : i;
+    while (piece + 1 < x.chunks.size() && end > piece_end) piece_end += x.chunks[++piece].size();
+    lines.push_back(joined.substr(start, end - start));
+    owner.push_back(piece);
+    start = end;
+  }
+  bool changed = false;
+  for (auto& l : lines) {
+    const std::string before = l;
+    redact(l);
+    changed = changed || l != before;
+  }
+  if (!changed) return;
+  std::vector<std::string> out(x.chunks.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) out[owner[i]] += lines[i];
+  x.chunks = std::move(out);
+}
+
 /// One line of a recording.
 inline std::string exchange_line(const exchange& x) {
   ordered_json j;
@@ -343,6 +380,10 @@ struct recording_options {
   std::string label;
   /// Append to an existing recording instead of starting a new file (no header line is added).
   bool append = false;
+  /// Rewrites every text before it is written (path, bodies, streamed pieces, response header
+  /// values, error messages), e.g. `llmtrace::recording_redaction(redactor)` from
+  /// <llmtrace/controls/redact.hpp>. Empty: written as received.
+  std::function<void(std::string& text)> redact;
 };
 
 /// Passes every request to `inner` and appends the exchange to a JSON-lines file (see the header
@@ -351,7 +392,7 @@ class recording_transport final : public transport {
  public:
   /// Creates (or truncates, unless options.append) `path`. Throws recording_error when it cannot.
   recording_transport(std::shared_ptr<transport> inner, std::string path, recording_options options = {})
-      : inner_(std::move(inner)), path_(std::move(path)) {
+      : inner_(std::move(inner)), path_(std::move(path)), redact_(std::move(options.redact)) {
     if (!inner_) throw std::invalid_argument("http::recording_transport: inner transport is null");
     out_.open(path_, options.append ? std::ios::app : std::ios::trunc);
     if (!out_) throw recording_error("http::recording_transport: cannot write " + path_);
@@ -419,6 +460,7 @@ class recording_transport final : public transport {
       x.streamed = streamed && r.status >= 200 && r.status < 300;
       x.chunks = std::move(chunks);
       x.timing = std::move(timing);
+      if (redact_) llmtrace::detail::replay::redact_exchange(x, redact_);
       const std::string line = llmtrace::detail::replay::exchange_line(x);
       std::lock_guard<std::mutex> lk(mu_);
       out_ << line << '\n';
@@ -431,6 +473,7 @@ class recording_transport final : public transport {
 
   std::shared_ptr<transport> inner_;
   std::string path_;
+  std::function<void(std::string&)> redact_;
   mutable std::mutex mu_;
   std::ofstream out_;
   std::size_t count_ = 0;
