@@ -31,6 +31,8 @@ struct processor_stats {
   std::uint64_t dropped_shutdown = 0;  ///< ended after shutdown, or left when shutdown timed out
   std::uint64_t export_failures = 0;   ///< export calls that failed (their spans: dropped_export)
   std::uint64_t queued = 0;            ///< accepted and not yet exported or dropped (now)
+  std::uint64_t filtered = 0;          ///< removed on purpose by a filter stage (not a drop)
+  std::uint64_t not_kept = 0;          ///< of traces a tail-keep stage decided not to export (not a drop)
   std::uint64_t dropped() const noexcept { return dropped_queue + dropped_export + dropped_shutdown; }
 };
 

@@ -108,6 +108,8 @@ class tracer_provider {
       total.dropped_shutdown += s.dropped_shutdown;
       total.export_failures += s.export_failures;
       total.queued += s.queued;
+      total.filtered += s.filtered;
+      total.not_kept += s.not_kept;
     }
     return total;
   }
