@@ -10,6 +10,7 @@
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/batch_processor.hpp>
 #include <llmtrace/config.hpp>
+#include <llmtrace/controls/pipeline.hpp>
 #include <llmtrace/env.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/exporter.hpp>
@@ -101,6 +102,10 @@ struct init_options {
   std::optional<metrics::temporality_preference> metric_temporality;
   /// Replaces OTEL_METRICS_EXEMPLAR_FILTER.
   std::optional<metrics::exemplar_filter> exemplar_filter;
+  /// Redaction, filtering and tail keep in front of the exporters (controls/pipeline.hpp); each
+  /// stage left unset here is read from its LLMTRACE_* variable. With tail keep on, the sampler is
+  /// wrapped in record_all() so the tail stage sees the spans head sampling would drop.
+  controls_options controls;
   /// Deterministic time and ids (golden tests); null means the SDK's defaults.
   clock_function clock = nullptr;
   trace_id_function new_trace_id = nullptr;
@@ -318,8 +323,12 @@ inline sdk_guard init(init_options options = {}) {
       multi->add(std::move(e));
       names.emplace_back("custom");
     }
-  if (console) po.processors.push_back(std::make_unique<simple_processor>(std::move(console)));
-  if (!multi->empty()) po.processors.push_back(std::make_unique<batch_processor>(std::move(multi), batching));
+  std::vector<std::unique_ptr<span_processor>> exporting;
+  if (console) exporting.push_back(std::make_unique<simple_processor>(std::move(console)));
+  if (!multi->empty()) exporting.push_back(std::make_unique<batch_processor>(std::move(multi), batching));
+  controls_built built;
+  for (auto& p : with_controls(std::move(exporting), options.controls, &built)) po.processors.push_back(std::move(p));
+  if (built.tail_keep) po.sampler = record_all(std::move(po.sampler));
   for (auto& p : options.processors) po.processors.push_back(std::move(p));
 
   // Logs: the same resource; console on its own simple processor, the rest behind one batch processor.

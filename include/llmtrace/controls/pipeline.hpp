@@ -1,0 +1,125 @@
+// llmtrace/controls/pipeline.hpp: puts the control stages in front of a pipeline's exporting
+// processors, in a fixed order: filter -> tail keep -> redaction -> the exporters (a span is
+// filtered before anything holds it; kept traces are redacted as they leave). Each stage is built
+// from code (controls_options) or, when left unset, from its environment variable; a stage with
+// nothing to do is not built at all. Thread-safety: build once at start-up.
+#pragma once
+
+#include <llmtrace/config.hpp>
+#include <llmtrace/controls/filter.hpp>
+#include <llmtrace/controls/forwarding.hpp>
+#include <llmtrace/controls/redact.hpp>
+#include <llmtrace/controls/tail_keep.hpp>
+#include <llmtrace/detail/span_pool.hpp>
+#include <llmtrace/error.hpp>
+#include <llmtrace/processor.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+LLMTRACE_BEGIN_NAMESPACE
+
+/// The control stages of a pipeline; an unset member is read from the environment
+/// (LLMTRACE_REDACT / LLMTRACE_REDACT_KEYS, LLMTRACE_FILTER_SPANS / LLMTRACE_FILTER_CHILDREN,
+/// LLMTRACE_TAIL_KEEP). Set a member to a default-constructed value to turn a stage off in code.
+struct controls_options {
+  std::optional<redaction_options> redaction;
+  std::optional<filter_options> filter;
+  std::optional<tail_keep_options> tail_keep;  ///< nullopt: LLMTRACE_TAIL_KEEP; off when that is unset too
+  bool tail_keep_off = false;                  ///< true: no tail keep whatever the environment says
+};
+
+/// Hands every span to several processors (a copy for each but the last), like the provider does.
+class fanout_processor final : public span_processor {
+ public:
+  explicit fanout_processor(std::vector<std::unique_ptr<span_processor>> targets) : targets_(std::move(targets)) {}
+  void on_start(span_data& s) noexcept override {
+    for (auto& t : targets_) t->on_start(s);
+  }
+  void on_end(span_ptr span) noexcept override {
+    const std::size_t n = targets_.size();
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+      try {
+        span_ptr copy(detail::span_pool::acquire());
+        *copy = *span;
+        targets_[i]->on_end(std::move(copy));
+      } catch (...) {
+        detail::report_error("out of memory copying a span for a processor");
+      }
+    }
+    if (n) targets_[n - 1]->on_end(std::move(span));
+  }
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override {
+    bool ok = true;
+    for (auto& t : targets_) ok = t->force_flush(timeout) && ok;
+    return ok;
+  }
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override {
+    bool ok = true;
+    for (auto& t : targets_) ok = t->shutdown(timeout) && ok;
+    return ok;
+  }
+  processor_stats stats() const noexcept override {
+    processor_stats total;
+    for (const auto& t : targets_) {
+      const auto s = t->stats();
+      total.exported += s.exported;
+      total.dropped_queue += s.dropped_queue;
+      total.dropped_export += s.dropped_export;
+      total.dropped_shutdown += s.dropped_shutdown;
+      total.filtered += s.filtered;
+      total.not_kept += s.not_kept;
+    }
+    return total;
+  }
+
+ private:
+  std::vector<std::unique_ptr<span_processor>> targets_;
+};
+
+/// What with_controls built (for a sampler change and for reporting).
+struct controls_built {
+  bool redaction = false;
+  bool filter = false;
+  bool tail_keep = false;
+};
+
+/// Wraps `exporting` (the processors that export) in the configured stages and returns the one
+/// processor to install, or `exporting` unchanged (as one fanout, or itself when alone) when no
+/// stage is configured. Invalid environment values are reported once and ignored.
+inline std::vector<std::unique_ptr<span_processor>> with_controls(
+    std::vector<std::unique_ptr<span_processor>> exporting, const controls_options& options,
+    controls_built* built = nullptr) {
+  controls_built b;
+  redaction_options ro = options.redaction ? *options.redaction : redactor::options_from_env();
+  filter_options fo = options.filter ? *options.filter : filter_options::from_env();
+  std::optional<tail_keep_options> to;
+  if (!options.tail_keep_off) to = options.tail_keep ? options.tail_keep : tail_keep_options::from_env();
+  std::shared_ptr<const redactor> r;
+  try {
+    r = std::make_shared<const redactor>(std::move(ro));
+  } catch (const std::exception& e) {
+    detail::report_error(std::string("redaction: invalid pattern (") + e.what() + "); redaction off");
+  }
+  b.redaction = r && r->enabled();
+  b.filter = fo.any();
+  b.tail_keep = to.has_value();
+  if (built) *built = b;
+  if ((!b.redaction && !b.filter && !b.tail_keep) || exporting.empty()) return exporting;
+  std::unique_ptr<span_processor> p;
+  if (exporting.size() == 1)
+    p = std::move(exporting.front());
+  else
+    p = std::make_unique<fanout_processor>(std::move(exporting));
+  if (b.redaction) p = std::make_unique<redacting_processor>(std::move(r), std::move(p));
+  if (b.tail_keep) p = std::make_unique<tail_keep_processor>(std::move(*to), std::move(p));
+  if (b.filter) p = std::make_unique<filtering_processor>(std::move(fo), std::move(p));
+  std::vector<std::unique_ptr<span_processor>> out;
+  out.push_back(std::move(p));
+  return out;
+}
+
+LLMTRACE_END_NAMESPACE
