@@ -1,10 +1,12 @@
-// llmtrace/context.hpp: the current span context of each thread, as a stack, and how a context
-// crosses threads: capture it with current_context(), attach it on the other thread with a
-// context_scope. Thread-safety: each thread's stack is written by that thread only (by value: ids,
-// flags and tracestate are copied in, nothing points into a span's record); a span ended on another
-// thread only marks its entry dead through one atomic word. A captured context is a plain value.
+// llmtrace/context.hpp: the current span context of each thread, as a stack, plus the current W3C
+// baggage, and how both cross threads: capture them with current_context(), attach them on the other
+// thread with a context_scope (baggage alone: baggage_scope). Thread-safety: each thread's stack is
+// written by that thread only (by value: ids, flags and tracestate are copied in, nothing points into a
+// span's record); a span ended on another thread only marks its entry dead through one atomic word.
+// The baggage pointer is thread-local. A captured context is a plain value.
 #pragma once
 
+#include <llmtrace/baggage.hpp>
 #include <llmtrace/config.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/span_data.hpp>
@@ -20,15 +22,20 @@
 
 LLMTRACE_BEGIN_NAMESPACE
 
-/// A captured span context (ids, flags, tracestate), safe to copy to another thread.
+/// A captured span context (ids, flags, tracestate) and baggage, safe to copy to another thread.
 class context {
  public:
   context() = default;
-  explicit context(const span_context& sc, std::string trace_state = {})
-      : sc_(sc), trace_state_(std::move(trace_state)) {}
+  explicit context(const span_context& sc, std::string trace_state = {}, llmtrace::baggage bag = {})
+      : sc_(sc), trace_state_(std::move(trace_state)), baggage_(std::move(bag)) {}
 
   const span_context& span() const noexcept { return sc_; }
   const std::string& trace_state() const noexcept { return trace_state_; }
+  /// The W3C baggage travelling with this context (empty when none).
+  const llmtrace::baggage& baggage() const noexcept { return baggage_; }
+  /// A copy carrying `bag` instead.
+  context with_baggage(llmtrace::baggage bag) const { return context(sc_, trace_state_, std::move(bag)); }
+  /// True when the span context is valid (baggage alone does not make a context valid).
   bool valid() const noexcept { return sc_.valid(); }
   bool sampled() const noexcept { return sc_.sampled(); }
   bool is_remote() const noexcept { return sc_.is_remote; }
@@ -36,6 +43,7 @@ class context {
  private:
   span_context sc_;
   std::string trace_state_;
+  llmtrace::baggage baggage_;
 };
 
 namespace detail {
@@ -189,6 +197,12 @@ inline void pop_context(const context_token& t) noexcept {
   }
 }
 
+/// The calling thread's current baggage, owned by the innermost context_scope / baggage_scope.
+LLMTRACE_API inline const baggage*& current_baggage_slot() noexcept {
+  thread_local const baggage* current = nullptr;
+  return current;
+}
+
 /// The calling thread's innermost live entry, or null.
 inline const context_entry* current_entry() noexcept {
   const context_stack* st = thread_context_slot();
@@ -209,21 +223,54 @@ inline span_context current_span_context() noexcept {
   return e ? e->sc : span_context{};
 }
 
-/// Captures the calling thread's current context, to attach on another thread.
+/// The calling thread's current baggage (empty when none is attached).
+inline baggage current_baggage() {
+  const baggage* b = detail::current_baggage_slot();
+  return b ? *b : baggage();
+}
+
+/// Captures the calling thread's current context (span context and baggage), to attach on another
+/// thread.
 inline context current_context() {
   const auto* e = detail::current_entry();
-  if (!e) return context{};
-  return context(e->sc, e->trace_state);
+  const baggage* b = detail::current_baggage_slot();
+  if (!e) return context(span_context{}, std::string(), b ? *b : baggage());
+  return context(e->sc, e->trace_state, b ? *b : baggage());
 }
+
+/// Makes `bag` the current baggage of this thread until the scope ends (spans and outgoing requests
+/// started meanwhile see it). Build the new value from current_baggage().set(...).
+class [[nodiscard]] baggage_scope {
+ public:
+  explicit baggage_scope(baggage bag) noexcept : bag_(std::move(bag)), previous_(detail::current_baggage_slot()) {
+    detail::current_baggage_slot() = &bag_;
+  }
+  ~baggage_scope() { detail::current_baggage_slot() = previous_; }
+  baggage_scope(const baggage_scope&) = delete;
+  baggage_scope& operator=(const baggage_scope&) = delete;
+  baggage_scope(baggage_scope&&) = delete;
+  baggage_scope& operator=(baggage_scope&&) = delete;
+
+ private:
+  baggage bag_;
+  const baggage* previous_;
+};
 
 /// Makes `ctx` the current context of this thread until the scope ends (e.g. in a worker that runs
 /// a task for a request, or a server handler after extracting `traceparent`).
 class [[nodiscard]] context_scope {
  public:
-  explicit context_scope(context ctx) noexcept : ctx_(std::move(ctx)) {
+  /// Attaches the span context (when valid) and the baggage (always: a context without baggage
+  /// clears the current baggage for the scope).
+  explicit context_scope(context ctx) noexcept
+      : ctx_(std::move(ctx)), previous_baggage_(detail::current_baggage_slot()) {
     if (ctx_.valid()) token_ = detail::push_context(ctx_.span(), &ctx_.trace_state());
+    detail::current_baggage_slot() = &ctx_.baggage();
   }
-  ~context_scope() { detail::pop_context(token_); }
+  ~context_scope() {
+    detail::current_baggage_slot() = previous_baggage_;
+    detail::pop_context(token_);
+  }
   context_scope(const context_scope&) = delete;
   context_scope& operator=(const context_scope&) = delete;
   context_scope(context_scope&&) = delete;
@@ -231,6 +278,7 @@ class [[nodiscard]] context_scope {
 
  private:
   context ctx_;
+  const baggage* previous_baggage_;
   detail::context_token token_;
 };
 

@@ -1,7 +1,9 @@
-// llmtrace/propagation.hpp: W3C Trace Context (`traceparent`, `tracestate`) injection into outgoing
-// headers and extraction from incoming ones, over any header container: a map, a vector of pairs, or
-// a getter/setter callable. Invalid headers are ignored (a new trace starts); higher versions parse.
-// Thread-safety: pure functions over the caller's containers.
+// llmtrace/propagation.hpp: W3C Trace Context (`traceparent`, `tracestate`) and W3C Baggage
+// (`baggage`) injection into outgoing headers and extraction from incoming ones, over any header
+// container: a map, a vector of pairs, or a getter/setter callable. Invalid headers are ignored (a
+// new trace starts); higher versions parse. Which propagators run follows OTEL_PROPAGATORS (default
+// `tracecontext,baggage`) or set_propagators(). Thread-safety: pure functions over the caller's
+// containers; the propagator set is an atomic read once from the environment.
 #pragma once
 
 #include <llmtrace/config.hpp>
@@ -10,6 +12,8 @@
 #include <llmtrace/detail/hex.hpp>
 #include <llmtrace/span_data.hpp>
 
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +25,69 @@ LLMTRACE_BEGIN_NAMESPACE
 
 inline constexpr std::string_view traceparent_header = "traceparent";
 inline constexpr std::string_view tracestate_header = "tracestate";
+inline constexpr std::string_view baggage_header = "baggage";
+
+/// The propagators inject/extract run (combine with |).
+enum class propagators : std::uint8_t { none = 0, tracecontext = 1, baggage = 2 };
+inline constexpr propagators operator|(propagators a, propagators b) noexcept {
+  return static_cast<propagators>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
+}
+inline constexpr bool has(propagators set, propagators p) noexcept {
+  return (static_cast<std::uint8_t>(set) & static_cast<std::uint8_t>(p)) != 0;
+}
+
+/// Parses an OTEL_PROPAGATORS value: `tracecontext`, `baggage`, `none` (alone: no propagation);
+/// other known OpenTelemetry names (b3, b3multi, jaeger, xray, ottrace) and unknown names are
+/// reported once each and skipped. Empty: the default `tracecontext,baggage`.
+inline propagators parse_propagators(std::string_view list) {
+  propagators out = propagators::none;
+  bool any = false, saw_none = false;
+  for (const auto& raw : detail::split_list(list)) {
+    const std::string n = detail::to_lower(detail::trim(raw));
+    if (n.empty()) continue;
+    any = true;
+    if (n == "tracecontext")
+      out = out | propagators::tracecontext;
+    else if (n == "baggage")
+      out = out | propagators::baggage;
+    else if (n == "none")
+      saw_none = true;
+    else
+      detail::report_error("OTEL_PROPAGATORS: propagator '" + n +
+                           "' is not supported by llmtrace and is ignored (supported: tracecontext, baggage, none)");
+  }
+  if (!any) return propagators::tracecontext | propagators::baggage;
+  if (saw_none && out != propagators::none)
+    detail::report_error("OTEL_PROPAGATORS: 'none' combined with other propagators; 'none' ignored");
+  return out;
+}
+
+namespace detail {
+inline std::atomic<int>& propagator_state() noexcept {
+  static std::atomic<int> state{-1};  // -1: not read yet
+  return state;
+}
+}  // namespace detail
+
+/// The propagators in use: set_propagators(), else OTEL_PROPAGATORS (read once).
+inline propagators active_propagators() {
+  auto& st = detail::propagator_state();
+  int v = st.load(std::memory_order_acquire);
+  if (v < 0) {
+    const auto env = detail::get_env("OTEL_PROPAGATORS");
+    const int parsed = static_cast<int>(parse_propagators(env ? *env : std::string()));
+    int expected = -1;
+    st.compare_exchange_strong(expected, parsed, std::memory_order_acq_rel);
+    v = st.load(std::memory_order_acquire);
+  }
+  return static_cast<propagators>(v);
+}
+/// Replaces the propagator set (e.g. in tests, or to ignore OTEL_PROPAGATORS).
+inline void set_propagators(propagators p) noexcept {
+  detail::propagator_state().store(static_cast<int>(p), std::memory_order_release);
+}
+/// Forgets set_propagators(): OTEL_PROPAGATORS is read again on next use.
+inline void reset_propagators() noexcept { detail::propagator_state().store(-1, std::memory_order_release); }
 
 /// Parses a `traceparent` value; nullopt when invalid. The result is marked remote.
 inline std::optional<span_context> parse_traceparent(std::string_view v) noexcept {
@@ -140,13 +207,19 @@ std::optional<std::string> get_header(const C& carrier, std::string_view name) {
 
 }  // namespace detail
 
-/// Writes `traceparent` (and `tracestate` when non-empty) for `ctx` into `carrier`. Nothing for an
-/// invalid context.
+/// Writes `traceparent` (and `tracestate` when non-empty) for a valid `ctx`, and `baggage` when
+/// the context carries any, into `carrier`, as the active propagators allow.
 template <typename Carrier>
 void inject(const context& ctx, Carrier&& carrier) {
-  if (!ctx.valid()) return;
-  detail::set_header(carrier, traceparent_header, format_traceparent(ctx.span()));
-  if (!ctx.trace_state().empty()) detail::set_header(carrier, tracestate_header, ctx.trace_state());
+  const propagators p = active_propagators();
+  if (has(p, propagators::tracecontext) && ctx.valid()) {
+    detail::set_header(carrier, traceparent_header, format_traceparent(ctx.span()));
+    if (!ctx.trace_state().empty()) detail::set_header(carrier, tracestate_header, ctx.trace_state());
+  }
+  if (has(p, propagators::baggage) && !ctx.baggage().empty()) {
+    const std::string b = ctx.baggage().to_header();
+    if (!b.empty()) detail::set_header(carrier, baggage_header, b);
+  }
 }
 
 /// Injects the calling thread's current context.
@@ -155,16 +228,21 @@ void inject(Carrier&& carrier) {
   inject(current_context(), carrier);
 }
 
-/// Reads `traceparent` / `tracestate` from `carrier`. Returns an invalid context when there is no
-/// valid traceparent (the caller then starts a new trace). Attach the result with a context_scope.
+/// Reads `traceparent` / `tracestate` and `baggage` from `carrier`, as the active propagators
+/// allow. The span context is invalid when there is no valid traceparent (the caller then starts a
+/// new trace); the baggage is read either way. Attach the result with a context_scope.
 template <typename Carrier>
 context extract(const Carrier& carrier) {
+  const propagators p = active_propagators();
+  baggage bag;
+  if (has(p, propagators::baggage))
+    if (const auto b = detail::get_header(carrier, baggage_header)) bag = baggage::parse(*b);
+  if (!has(p, propagators::tracecontext)) return context(span_context{}, std::string(), std::move(bag));
   const auto tp = detail::get_header(carrier, traceparent_header);
-  if (!tp) return context{};
-  const auto sc = parse_traceparent(*tp);
-  if (!sc) return context{};
+  const auto sc = tp ? parse_traceparent(*tp) : std::nullopt;
+  if (!sc) return context(span_context{}, std::string(), std::move(bag));
   const auto ts = detail::get_header(carrier, tracestate_header);
-  return context(*sc, ts ? parse_tracestate(*ts) : std::string());
+  return context(*sc, ts ? parse_tracestate(*ts) : std::string(), std::move(bag));
 }
 
 LLMTRACE_END_NAMESPACE

@@ -128,8 +128,11 @@ class [[nodiscard]] span {
   const attribute_set* attributes() const noexcept { return rec_ ? &rec_->attributes : nullptr; }
   /// The ids and flags children and outgoing requests use (valid for unsampled spans too).
   const llmtrace::span_context& span_context() const noexcept { return sc_; }
-  /// This span as a context to attach elsewhere (e.g. a worker thread).
-  llmtrace::context context() const { return llmtrace::context(sc_, rec_ ? rec_->trace_state : std::string()); }
+  /// This span as a context to attach elsewhere (e.g. a worker thread), with the calling thread's
+  /// current baggage.
+  llmtrace::context context() const {
+    return llmtrace::context(sc_, rec_ ? rec_->trace_state : std::string(), current_baggage());
+  }
 
   span& set_attribute(std::string_view key, const attribute_value& value) noexcept {
     if (rec_) {

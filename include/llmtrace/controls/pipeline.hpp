@@ -1,14 +1,17 @@
 // llmtrace/controls/pipeline.hpp: puts the control stages in front of a pipeline's exporting
-// processors, in a fixed order: filter -> tail keep -> redaction -> the exporters (a span is
-// filtered before anything holds it; kept traces are redacted as they leave). Each stage is built
+// processors, in a fixed order: baggage attributes -> filter -> cost -> tail keep -> redaction ->
+// the exporters (a span is filtered before anything holds it; cost sums see every span; kept traces
+// are redacted as they leave). Each stage is built
 // from code (controls_options) or, when left unset, from its environment variable; a stage with
 // nothing to do is not built at all. Thread-safety: build once at start-up.
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/controls/cost.hpp>
 #include <llmtrace/controls/filter.hpp>
 #include <llmtrace/controls/forwarding.hpp>
 #include <llmtrace/controls/redact.hpp>
+#include <llmtrace/controls/request_scope.hpp>
 #include <llmtrace/controls/tail_keep.hpp>
 #include <llmtrace/detail/span_pool.hpp>
 #include <llmtrace/error.hpp>
@@ -24,8 +27,13 @@ LLMTRACE_BEGIN_NAMESPACE
 
 /// The control stages of a pipeline; an unset member is read from the environment
 /// (LLMTRACE_REDACT / LLMTRACE_REDACT_KEYS, LLMTRACE_FILTER_SPANS / LLMTRACE_FILTER_CHILDREN,
-/// LLMTRACE_TAIL_KEEP). Set a member to a default-constructed value to turn a stage off in code.
+/// LLMTRACE_TAIL_KEEP, LLMTRACE_PRICES, LLMTRACE_BAGGAGE_ATTRIBUTES). Set a member to a
+/// default-constructed value to turn a stage off in code.
 struct controls_options {
+  /// Baggage entries copied onto spans; the GenAI identity (request_scope) is copied by default.
+  std::optional<baggage_attributes_options> baggage_attributes;
+  /// Prices for llmtrace.usage.cost; nullopt: LLMTRACE_PRICES (no cost stage when unset).
+  std::optional<price_table> prices;
   std::optional<redaction_options> redaction;
   std::optional<filter_options> filter;
   std::optional<tail_keep_options> tail_keep;  ///< nullopt: LLMTRACE_TAIL_KEEP; off when that is unset too
@@ -85,6 +93,8 @@ struct controls_built {
   bool redaction = false;
   bool filter = false;
   bool tail_keep = false;
+  bool cost = false;
+  bool baggage_attributes = false;
 };
 
 /// Wraps `exporting` (the processors that export) in the configured stages and returns the one
@@ -107,8 +117,14 @@ inline std::vector<std::unique_ptr<span_processor>> with_controls(
   b.redaction = r && r->enabled();
   b.filter = fo.any();
   b.tail_keep = to.has_value();
+  std::optional<price_table> prices = options.prices ? options.prices : price_table::from_env();
+  b.cost = prices.has_value();
+  baggage_attributes_options bo =
+      options.baggage_attributes ? *options.baggage_attributes : baggage_attributes_options::from_env();
+  b.baggage_attributes = bo.genai_identity || !bo.keys.empty();
   if (built) *built = b;
-  if ((!b.redaction && !b.filter && !b.tail_keep) || exporting.empty()) return exporting;
+  if ((!b.redaction && !b.filter && !b.tail_keep && !b.cost && !b.baggage_attributes) || exporting.empty())
+    return exporting;
   std::unique_ptr<span_processor> p;
   if (exporting.size() == 1)
     p = std::move(exporting.front());
@@ -116,7 +132,10 @@ inline std::vector<std::unique_ptr<span_processor>> with_controls(
     p = std::make_unique<fanout_processor>(std::move(exporting));
   if (b.redaction) p = std::make_unique<redacting_processor>(std::move(r), std::move(p));
   if (b.tail_keep) p = std::make_unique<tail_keep_processor>(std::move(*to), std::move(p));
+  if (b.cost)
+    p = std::make_unique<cost_processor>(std::make_shared<const price_table>(std::move(*prices)), std::move(p));
   if (b.filter) p = std::make_unique<filtering_processor>(std::move(fo), std::move(p));
+  if (b.baggage_attributes) p = std::make_unique<baggage_span_processor>(std::move(bo), std::move(p));
   std::vector<std::unique_ptr<span_processor>> out;
   out.push_back(std::move(p));
   return out;

@@ -1,0 +1,163 @@
+// Costs of the control stages per span, each beside its baseline (the plain batch path) and a floor:
+// redaction of a chat span with content capture on (built-in scanners vs user std::regex patterns),
+// and tail keep (holding every span of a trace and deciding at the root) for a 4-span trace.
+#include "alloc_counter.hpp"
+
+#include <llmtrace/controls/redact.hpp>
+#include <llmtrace/controls/tail_keep.hpp>
+#include <llmtrace/trace.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+using namespace llmtrace;
+
+namespace {
+
+struct null_exporter final : exporter {
+  export_result export_batch(const span_batch& spans) noexcept override {
+    benchmark::DoNotOptimize(spans.size());
+    return export_result::success;
+  }
+};
+
+std::unique_ptr<span_processor> batch() {
+  batch_options b;
+  b.max_queue_size = 1 << 16;
+  return std::make_unique<batch_processor>(std::make_unique<null_exporter>(), b);
+}
+
+std::shared_ptr<tracer_provider> provider_with(std::unique_ptr<span_processor> p) {
+  provider_options o;
+  o.processors.push_back(std::move(p));
+  return std::make_shared<tracer_provider>(std::move(o));
+}
+
+// About 1 KB of captured content, one e-mail address in it (what redaction must find).
+const std::string& input_messages() {
+  static const std::string s =
+      R"([{"role":"system","parts":[{"type":"text","content":"You answer questions about the llmtrace documentation. Be brief and cite sources."}]},)"
+      R"({"role":"user","parts":[{"type":"text","content":"Hello, I am writing from ada.lovelace@example.com about the batch processor: )"
+      R"(how large may the queue grow before spans are dropped, and where are the drops counted? Our service exports )"
+      R"(about two thousand spans per second at peak and we would like to size the queue so that nothing is lost )"
+      R"(during a collector restart of up to ten seconds. Thanks a lot for your help!"}]}])";
+  return s;
+}
+const std::string& output_messages() {
+  static const std::string s =
+      R"([{"role":"assistant","parts":[{"type":"text","content":"The queue holds OTEL_BSP_MAX_QUEUE_SIZE spans per producing )"
+      R"(thread (2048 by default); a full queue drops the span and counts it in processor_stats::dropped_queue. For ten )"
+      R"(seconds at two thousand spans per second, set it to at least 20000 and keep the export batch at 512."}],"finish_reason":"stop"}])";
+  return s;
+}
+
+void chat_span_with_content(const tracer& t) {
+  span s(t, "chat llama3.2", span_kind::client,
+         {{semconv::gen_ai_operation_name, "chat"},
+          {semconv::gen_ai_provider_name, "ollama"},
+          {semconv::gen_ai_request_model, "llama3.2"},
+          {semconv::server_address, "127.0.0.1"}});
+  s.set_attribute(semconv::gen_ai_input_messages, input_messages());
+  s.set_attribute(semconv::gen_ai_output_messages, output_messages());
+  s.set_attribute(semconv::gen_ai_usage_input_tokens, 412);
+  s.set_attribute(semconv::gen_ai_usage_output_tokens, 128);
+}
+
+struct alloc_meter {
+  benchmark::State& state;
+  std::uint64_t start = bench::allocations();
+  explicit alloc_meter(benchmark::State& s) : state(s) {}
+  ~alloc_meter() {
+    const auto n = bench::allocations() - start;
+    state.counters["allocs"] = benchmark::Counter(static_cast<double>(n) / static_cast<double>(state.iterations()));
+  }
+};
+
+// ---- redaction ----
+
+/// Floor: reading every byte of the captured content once (what any redactor must at least do).
+void floor_redact_read_content(benchmark::State& state) {
+  for (auto _ : state) {
+    const void* a = std::memchr(input_messages().data(), 0x01, input_messages().size());
+    const void* b = std::memchr(output_messages().data(), 0x01, output_messages().size());
+    benchmark::DoNotOptimize(a);
+    benchmark::DoNotOptimize(b);
+  }
+}
+BENCHMARK(floor_redact_read_content);
+
+void chat_span_content_plain(benchmark::State& state) {
+  static auto p = provider_with(batch());
+  const auto t = p->get_tracer("bench");
+  alloc_meter m(state);
+  for (auto _ : state) chat_span_with_content(t);
+}
+BENCHMARK(chat_span_content_plain);
+
+void chat_span_content_redact_all_builtins(benchmark::State& state) {
+  static auto p = provider_with(std::make_unique<redacting_processor>(
+      std::make_shared<const redactor>(redaction_options{redact_detector::all, {}, {}, {}}), batch()));
+  const auto t = p->get_tracer("bench");
+  alloc_meter m(state);
+  for (auto _ : state) chat_span_with_content(t);
+}
+BENCHMARK(chat_span_content_redact_all_builtins);
+
+void chat_span_content_redact_email_builtin(benchmark::State& state) {
+  static auto p = provider_with(std::make_unique<redacting_processor>(
+      std::make_shared<const redactor>(redaction_options{redact_detector::email, {}, {}, {}}), batch()));
+  const auto t = p->get_tracer("bench");
+  alloc_meter m(state);
+  for (auto _ : state) chat_span_with_content(t);
+}
+BENCHMARK(chat_span_content_redact_email_builtin);
+
+void chat_span_content_redact_email_regex(benchmark::State& state) {
+  redaction_options o;
+  o.patterns.push_back({"email", R"([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})"});
+  static auto p = provider_with(std::make_unique<redacting_processor>(std::make_shared<const redactor>(o), batch()));
+  const auto t = p->get_tracer("bench");
+  alloc_meter m(state);
+  for (auto _ : state) chat_span_with_content(t);
+}
+BENCHMARK(chat_span_content_redact_email_regex);
+
+// ---- tail keep ----
+
+void trace_of_4(const tracer& t) {
+  span root(t, "invoke_workflow rag");
+  { span a(t, "embeddings nomic-embed-text"); }
+  { span b(t, "retrieval docs"); }
+  { span c(t, "chat llama3.2", span_kind::client, {{semconv::gen_ai_request_model, "llama3.2"}}); }
+}
+
+void trace4_plain_batch(benchmark::State& state) {
+  static auto p = provider_with(batch());
+  const auto t = p->get_tracer("bench");
+  alloc_meter m(state);
+  for (auto _ : state) trace_of_4(t);
+}
+BENCHMARK(trace4_plain_batch);
+
+void trace4_tail_keep_ratio_0_1(benchmark::State& state) {
+  static auto p = provider_with(
+      std::make_unique<tail_keep_processor>(tail_keep_options::parse("errors,slow>2s,ratio=0.1"), batch()));
+  const auto t = p->get_tracer("bench");
+  alloc_meter m(state);
+  for (auto _ : state) trace_of_4(t);
+}
+BENCHMARK(trace4_tail_keep_ratio_0_1);
+
+void trace4_tail_keep_all_kept(benchmark::State& state) {
+  static auto p = provider_with(std::make_unique<tail_keep_processor>(tail_keep_options::parse("ratio=1"), batch()));
+  const auto t = p->get_tracer("bench");
+  alloc_meter m(state);
+  for (auto _ : state) trace_of_4(t);
+}
+BENCHMARK(trace4_tail_keep_all_kept);
+
+}  // namespace
+BENCHMARK_MAIN();
