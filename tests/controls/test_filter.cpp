@@ -136,3 +136,24 @@ TEST_CASE("LLMTRACE_FILTER_SPANS and LLMTRACE_FILTER_CHILDREN") {
   CHECK(errors[0].find("LLMTRACE_FILTER_CHILDREN") != std::string::npos);
   CHECK_FALSE(filter_options{}.any());
 }
+
+TEST_CASE("control stages pass the provider's identity on to the exporting processor they wrap") {
+  struct retaining final : span_processor {
+    std::shared_ptr<const void>* kept;
+    explicit retaining(std::shared_ptr<const void>* k) : kept(k) {}
+    void on_end(span_ptr) noexcept override {}
+    bool force_flush(std::chrono::milliseconds) noexcept override { return true; }
+    bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
+    void retain_while_exporting(std::shared_ptr<const void> owner) noexcept override { *kept = std::move(owner); }
+  };
+  std::shared_ptr<const void> kept;
+  {
+    provider_options po;
+    filter_options o;
+    o.names = {"x"};
+    po.processors.push_back(std::make_unique<filtering_processor>(std::move(o), std::make_unique<retaining>(&kept)));
+    tracer_provider provider(std::move(po));
+    CHECK(kept != nullptr);
+  }
+  CHECK(kept.use_count() == 1);  // the stage handed it on; the exporting processor now owns it alone
+}

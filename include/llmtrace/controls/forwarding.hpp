@@ -26,6 +26,9 @@ class forwarding_processor : public span_processor {
   bool force_flush(std::chrono::milliseconds timeout) noexcept override { return next_->force_flush(timeout); }
   bool shutdown(std::chrono::milliseconds timeout) noexcept override { return next_->shutdown(timeout); }
   processor_stats stats() const noexcept override { return next_->stats(); }
+  void retain_while_exporting(std::shared_ptr<const void> owner) noexcept override {
+    next_->retain_while_exporting(std::move(owner));
+  }
 
   /// The processor this stage forwards to.
   span_processor& next() const noexcept { return *next_; }

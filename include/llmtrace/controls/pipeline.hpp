@@ -70,6 +70,9 @@ class fanout_processor final : public span_processor {
     for (auto& t : targets_) ok = t->shutdown(timeout) && ok;
     return ok;
   }
+  void retain_while_exporting(std::shared_ptr<const void> owner) noexcept override {
+    for (auto& t : targets_) t->retain_while_exporting(owner);
+  }
   processor_stats stats() const noexcept override {
     processor_stats total;
     for (const auto& t : targets_) {
