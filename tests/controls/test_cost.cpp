@@ -1,9 +1,11 @@
 // Tests for llmtrace/controls/cost.hpp: the price table (code, JSON, LLMTRACE_PRICES, errors), cost
 // on inference and embeddings spans (tokens, per-second from ollama.total_duration or the span
 // duration), no attribute without a price, workflow spans summing their descendants (nested
-// workflows included), and a real chat through the client against the fake Ollama.
+// workflows included), the llmtrace.usage.cost counter on the global meter provider, and a real chat
+// through the client against the fake Ollama.
 #include <llmtrace/controls/cost.hpp>
 #include <llmtrace/exporters/in_memory.hpp>
+#include <llmtrace/metrics/reader.hpp>
 #include <llmtrace/span.hpp>
 
 #include "ollama/client_test_support.hpp"
@@ -175,4 +177,46 @@ TEST_CASE("a real chat through the client is priced from its recorded usage") {
   CHECK(in.as_int() > 0);
   CHECK(cost(s) == doctest::Approx(static_cast<double>(in.as_int()) * 1000 / 1e6 +
                                    static_cast<double>(out.as_int()) * 2000 / 1e6));
+}
+
+TEST_CASE("priced inference spans add to the llmtrace.usage.cost counter of the global meter provider") {
+  namespace m = llmtrace::metrics;
+  pipeline p;
+  inference(p, "before any meter provider", "gpt-4o", 1000, 0);  // the no-op provider: nothing to see
+  auto reader_owner = std::make_unique<m::manual_reader>(m::temporality_preference::cumulative);
+  m::manual_reader* reader = reader_owner.get();
+  m::meter_provider_options mo;
+  mo.readers.push_back(std::move(reader_owner));
+  auto provider = std::make_shared<m::meter_provider>(std::move(mo));
+  m::set_global_meter_provider(provider);
+  inference(p, "chat a", "gpt-4o", 1000, 500);
+  inference(p, "chat b", "gpt-4o", 2000, 0);
+  inference(p, "chat c", "llama3.2:1b", 1'000'000, 0);
+  inference(p, "chat unpriced", "mistral", 1000, 1000);
+  {
+    span wf(p.t, "invoke_workflow rag", span_kind::internal, {{"gen_ai.operation.name", "invoke_workflow"}});
+    inference(p, "chat in workflow", "gpt-4o", 0, 1000);
+  }
+  m::resource_metrics rm;
+  REQUIRE(reader->collect(rm));
+  m::set_global_meter_provider(nullptr);
+  const auto* md = rm.find(usage_cost_metric);
+  REQUIRE(md != nullptr);
+  CHECK(md->unit == "{EUR}");
+  double gpt = 0, small = 0, total = 0;
+  for (const auto& pt : md->number_points) {
+    const double v = pt.value();
+    total += v;
+    REQUIRE(pt.attributes != nullptr);
+    CHECK(pt.attributes->get_string("llmtrace.usage.cost.currency") == "EUR");
+    CHECK(pt.attributes->get_string("gen_ai.operation.name") == "chat");
+    if (pt.attributes->get_string("gen_ai.request.model") == "gpt-4o") gpt += v;
+    if (pt.attributes->get_string("gen_ai.request.model") == "llama3.2:1b") small += v;
+  }
+  // The spans' own cost attributes are the figures the counter must sum (the workflow's sum is not
+  // counted again; the span before the provider existed is not counted at all).
+  const double a = cost(p.one("chat a")), b = cost(p.one("chat b")), w = cost(p.one("chat in workflow"));
+  CHECK(gpt == doctest::Approx(a + b + w));
+  CHECK(small == doctest::Approx(cost(p.one("chat c"))));
+  CHECK(total == doctest::Approx(a + b + w + cost(p.one("chat c"))));
 }

@@ -3,8 +3,10 @@
 // named by LLMTRACE_PRICES; cost_processor sets `llmtrace.usage.cost` and
 // `llmtrace.usage.cost.currency` on each inference / embeddings span it can price, and on each
 // workflow span (gen_ai.operation.name = invoke_workflow) the sum of its descendants' costs. A span
-// whose model has no price gets no cost attribute (never a 0). Thread-safety: the table is immutable;
-// the processor locks its workflow table only while a workflow span is open.
+// whose model has no price gets no cost attribute (never a 0). Each priced inference span also adds
+// its cost to the `llmtrace.usage.cost` counter of the global meter provider (a no-op until one is
+// set). Thread-safety: the table is immutable; the processor locks its workflow table only while a
+// workflow span is open, and its counter table only when the global meter provider changed.
 #pragma once
 
 #include <llmtrace/attributes.hpp>
@@ -14,6 +16,7 @@
 #include <llmtrace/detail/env.hpp>
 #include <llmtrace/detail/json_parse.hpp>
 #include <llmtrace/error.hpp>
+#include <llmtrace/metrics/meter.hpp>
 #include <llmtrace/semconv.hpp>
 #include <llmtrace/span_data.hpp>
 
@@ -37,6 +40,11 @@ LLMTRACE_BEGIN_NAMESPACE
 /// The cost attribute (double, in the table's currency) and its currency (string, e.g. "USD").
 inline constexpr std::string_view usage_cost_key = "llmtrace.usage.cost";
 inline constexpr std::string_view usage_cost_currency_key = "llmtrace.usage.cost.currency";
+/// The counter (double, unit `{currency}`) summing the cost of priced inference spans, with the
+/// attributes gen_ai.operation.name, gen_ai.provider.name, gen_ai.request.model,
+/// gen_ai.response.model (when set) and llmtrace.usage.cost.currency (all bounded; no ids). Workflow
+/// sums are not added again.
+inline constexpr std::string_view usage_cost_metric = "llmtrace.usage.cost";
 
 /// Prices of one model (`model` exact, or a prefix when ending in `*`). A price left unset is NaN.
 struct model_price {
@@ -214,6 +222,7 @@ class cost_processor final : public forwarding_processor {
         span->attributes.set(usage_cost_currency_key, std::string_view(prices_->currency));
       } catch (...) {
       }
+      if (op != semconv::op_invoke_workflow) count(*span, op, *cost);
     }
     forwarding_processor::on_end(std::move(span));
   }
@@ -231,7 +240,50 @@ class cost_processor final : public forwarding_processor {
     std::size_t operator()(const key_t& k) const noexcept { return detail::span_key_hash{}(k); }
   };
 
+  /// The cost counter of one meter provider (kept until the processor goes: handles may be in use).
+  struct cost_counter {
+    const metrics::meter_provider* provider;
+    metrics::counter<double> counter;
+  };
+
+  /// Adds `cost` to the counter of the current global meter provider (made on first use per provider).
+  void count(const span_data& s, std::string_view op, double cost) noexcept {
+    const metrics::meter_provider* now = &metrics::global_meter_provider();
+    const cost_counter* c = counter_.load(std::memory_order_acquire);
+    if (!c || c->provider != now) {
+      try {
+        std::lock_guard<std::mutex> lk(counters_mu_);
+        c = nullptr;
+        for (const auto& k : counters_)
+          if (k->provider == now) c = k.get();
+        if (!c) {
+          auto made = std::make_unique<cost_counter>(
+              cost_counter{now, metrics::global_meter_provider()
+                                    .get_meter("llmtrace.controls")
+                                    .create_double_counter(usage_cost_metric, "{" + prices_->currency + "}",
+                                                           "Cost of priced GenAI inference and embeddings calls")});
+          c = made.get();
+          counters_.push_back(std::move(made));
+        }
+        counter_.store(c, std::memory_order_release);
+      } catch (...) {
+        return;  // out of memory: the span keeps its attribute, the counter misses this one
+      }
+    }
+    if (!c->counter.enabled()) return;
+    const std::string_view response_model = s.attributes.get_string(semconv::gen_ai_response_model);
+    const attribute a[] = {{semconv::gen_ai_operation_name, op},
+                           {semconv::gen_ai_provider_name, s.attributes.get_string(semconv::gen_ai_provider_name)},
+                           {semconv::gen_ai_request_model, s.attributes.get_string(semconv::gen_ai_request_model)},
+                           {usage_cost_currency_key, std::string_view(prices_->currency)},
+                           {semconv::gen_ai_response_model, response_model}};
+    c->counter.add(cost, attribute_list(a, response_model.empty() ? 4 : 5));
+  }
+
   std::shared_ptr<const price_table> prices_;
+  std::mutex counters_mu_;
+  std::vector<std::unique_ptr<cost_counter>> counters_;
+  std::atomic<const cost_counter*> counter_{nullptr};
   std::mutex mu_;
   std::unordered_map<key_t, double, detail::span_key_hash> workflows_;  // open workflow -> sum so far
   std::unordered_map<key_t, key_t, detail::span_key_hash> owner_;       // open span -> its workflow
