@@ -105,7 +105,7 @@ struct init_options {
   /// Redaction, filtering and tail keep in front of the exporters (controls/pipeline.hpp); each
   /// stage left unset here is read from its LLMTRACE_* variable. With tail keep on, the sampler is
   /// wrapped in record_all() so the tail stage sees the spans head sampling would drop.
-  controls_options controls;
+  controls_options controls{};
   /// Deterministic time and ids (golden tests); null means the SDK's defaults.
   clock_function clock = nullptr;
   trace_id_function new_trace_id = nullptr;
@@ -323,9 +323,13 @@ inline sdk_guard init(init_options options = {}) {
       multi->add(std::move(e));
       names.emplace_back("custom");
     }
+  // Redaction wraps the exporters: it runs where they run (the batch worker), never on the thread
+  // that ends a span (the console exporter prints on that thread, so it redacts there).
+  const std::shared_ptr<const redactor> redaction = redactor_from(options.controls);
   std::vector<std::unique_ptr<span_processor>> exporting;
-  if (console) exporting.push_back(std::make_unique<simple_processor>(std::move(console)));
-  if (!multi->empty()) exporting.push_back(std::make_unique<batch_processor>(std::move(multi), batching));
+  if (console) exporting.push_back(std::make_unique<simple_processor>(with_redaction(std::move(console), redaction)));
+  if (!multi->empty())
+    exporting.push_back(std::make_unique<batch_processor>(with_redaction(std::move(multi), redaction), batching));
   controls_built built;
   for (auto& p : with_controls(std::move(exporting), options.controls, &built)) po.processors.push_back(std::move(p));
   if (built.tail_keep) po.sampler = record_all(std::move(po.sampler));

@@ -4,6 +4,7 @@
 #include <llmtrace/init.hpp>
 #include <llmtrace/span.hpp>
 
+#include "core/test_support.hpp"
 #include "support/fake_collector.hpp"
 #include "support/js_decoder.hpp"
 
@@ -17,25 +18,7 @@
 
 using namespace llmtrace;
 
-namespace {
-struct env_var {
-  std::string name;
-  std::optional<std::string> old;
-  env_var(const char* n, const char* v) : name(n) {
-    if (const char* o = std::getenv(n)) old = o;
-    if (v)
-      ::setenv(n, v, 1);
-    else
-      ::unsetenv(n);
-  }
-  ~env_var() {
-    if (old)
-      ::setenv(name.c_str(), old->c_str(), 1);
-    else
-      ::unsetenv(name.c_str());
-  }
-};
-}  // namespace
+using env_var = core_test::scoped_env;
 
 TEST_CASE("redaction, filtering and tail keep from the environment, combined, to a collector") {
   llmtrace_test::fake_collector c;

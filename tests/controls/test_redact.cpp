@@ -1,6 +1,8 @@
 // Tests for llmtrace/controls/redact.hpp: every built-in detector (finds and near misses), JSON
-// content kept valid, user patterns, the callback, dropped keys, the redacting processor in front of
-// the OTLP/HTTP exporter (secrets never reach the fake collector), LLMTRACE_REDACT, and recordings.
+// content kept valid, user patterns, the callback, dropped keys, the redacting exporter in front of
+// the OTLP/HTTP exporter (secrets never reach the fake collector; redaction runs on the batch worker,
+// a span with nothing to redact is passed on uncopied), LLMTRACE_REDACT, and recordings (format v2
+// with timing) that replay.
 #include <llmtrace/controls/redact.hpp>
 #include <llmtrace/exporters/in_memory.hpp>
 #include <llmtrace/exporters/otlp_http.hpp>
@@ -16,7 +18,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace llmtrace;
@@ -139,9 +143,9 @@ TEST_CASE("JSON content stays valid JSON, escapes included") {
 TEST_CASE("user patterns, the callback and dropped keys") {
   redaction_options o;
   o.patterns.push_back({"employee_id", "EMP-[0-9]{6}"});
-  o.callback = [](std::string_view key, std::string& v) -> std::size_t {
+  o.callback = [](std::string_view key, std::string_view v, std::string& out) -> std::size_t {
     if (key != "customer.name" || v.empty()) return 0;
-    v = "[REDACTED:name]";
+    out = "[REDACTED:name]";
     return 1;
   };
   o.drop_keys = {"http.request.header.*", "db.statement"};
@@ -178,8 +182,8 @@ TEST_CASE("redacted values never reach the collector; the span counts its finds"
   eo.endpoint = c.traces_url();
   auto r = std::make_shared<const redactor>(redaction_options{redact_detector::all, {}, {}, {"secret.*"}});
   provider_options po;
-  po.processors.push_back(std::make_unique<redacting_processor>(
-      r, std::make_unique<simple_processor>(std::make_unique<otlp_http_exporter>(eo))));
+  po.processors.push_back(std::make_unique<batch_processor>(
+      std::make_unique<redacting_exporter>(r, std::make_unique<otlp_http_exporter>(eo))));
   tracer_provider p(std::move(po));
   const auto t = p.get_tracer("test");
   const std::string messages =
@@ -193,6 +197,7 @@ TEST_CASE("redacted values never reach the collector; the span counts its finds"
                {{"why", "from alice.smith@example.com"}});
     s.set_status(status_code::error, "login failed for alice.smith@example.com");
   }
+  REQUIRE(p.force_flush());
   REQUIRE(c.wait_for_spans(1));
   for (const auto& req : c.requests()) {
     check_clean(req.body);
@@ -208,6 +213,72 @@ TEST_CASE("redacted values never reach the collector; the span counts its finds"
   REQUIRE(sp.events.size() == 1);
   CHECK(json::accept(sp.events[0].attributes.get("gen_ai.output.messages").string_value));
   CHECK(sp.status.message == "login failed for [REDACTED:email]");
+}
+
+namespace {
+// Records, for each batch, the span objects it was handed and the thread it ran on.
+struct probe_exporter final : exporter {
+  std::vector<const span_data*> seen;
+  std::vector<std::string> names, emails;
+  std::thread::id thread;
+  export_result export_batch(const span_batch& spans) noexcept override {
+    thread = std::this_thread::get_id();
+    for (const auto& s : spans) {
+      seen.push_back(&s);
+      names.emplace_back(s.name());
+      emails.emplace_back(s.attributes.get_string("user.email"));
+    }
+    return export_result::success;
+  }
+};
+}  // namespace
+
+TEST_CASE("redaction runs on the export side and passes a span with nothing to redact on uncopied") {
+  auto r = std::make_shared<const redactor>(redaction_options{redact_detector::all, {}, {}, {}});
+  // Directly: a clean span is the very object handed in; a span with a find is a rewritten copy.
+  {
+    probe_exporter* probe = nullptr;
+    auto inner = std::make_unique<probe_exporter>();
+    probe = inner.get();
+    redacting_exporter ex(r, std::move(inner));
+    span_data clean, dirty;
+    clean.set_name("clean");
+    clean.attributes.set("gen_ai.input.messages", R"([{"role":"user","parts":[{"type":"text","content":"hi"}]}])");
+    dirty.set_name("dirty");
+    dirty.attributes.set("user.email", "ada@example.com");
+    const span_data* batch[] = {&clean, &dirty};
+    CHECK(ex.export_batch(span_batch(batch, 2)) == export_result::success);
+    REQUIRE(probe->seen.size() == 2);
+    CHECK(probe->seen[0] == &clean);
+    CHECK(probe->seen[1] != &dirty);
+    CHECK(probe->emails[1] == "[REDACTED:email]");
+    CHECK(dirty.attributes.get_string("user.email") == "ada@example.com");  // the input is left alone
+  }
+  // Through a batch processor: the callback runs on the worker, never on the thread ending the span.
+  std::mutex mu;
+  std::vector<std::thread::id> callback_threads;
+  redaction_options o;
+  o.callback = [&](std::string_view, std::string_view, std::string&) -> std::size_t {
+    std::lock_guard<std::mutex> lk(mu);
+    callback_threads.push_back(std::this_thread::get_id());
+    return 0;
+  };
+  auto probe_owner = std::make_unique<probe_exporter>();
+  probe_exporter* probe = probe_owner.get();
+  provider_options po;
+  po.processors.push_back(std::make_unique<batch_processor>(
+      std::make_unique<redacting_exporter>(std::make_shared<const redactor>(o), std::move(probe_owner))));
+  tracer_provider p(std::move(po));
+  { span s(p.get_tracer("test"), "work", span_kind::internal, {{"note", "text"}}); }
+  {
+    std::lock_guard<std::mutex> lk(mu);
+    CHECK(callback_threads.empty());  // nothing redacted while the span ended
+  }
+  REQUIRE(p.force_flush());
+  std::lock_guard<std::mutex> lk(mu);
+  REQUIRE_FALSE(callback_threads.empty());
+  for (const auto& id : callback_threads) CHECK(id != std::this_thread::get_id());
+  CHECK(probe->thread == callback_threads.front());
 }
 
 TEST_CASE("LLMTRACE_REDACT and LLMTRACE_REDACT_KEYS configure redaction without code") {
@@ -272,7 +343,14 @@ TEST_CASE("a recording never holds a redacted value and still replays") {
   while (std::getline(in, line)) {
     CHECK(json::accept(line));
     all += line;
+    const json j = json::parse(line, nullptr, false);
+    if (j.contains("response") && j["response"].contains("chunks")) {
+      // Format v2: one recorded offset per streamed piece, still after redaction moved text around.
+      REQUIRE(j["response"].contains("timing"));
+      CHECK(j["response"]["timing"]["chunks_us"].size() == j["response"]["chunks"].size());
+    }
   }
+  CHECK(all.find("\"llmtrace_recording\":2") != std::string::npos);
   check_clean(all);
   CHECK(all.find("[REDACTED:email]") != std::string::npos);
   CHECK(all.find("[REDACTED:card]") != std::string::npos);
@@ -291,5 +369,16 @@ TEST_CASE("a recording never holds a redacted value and still replays") {
                     })
             .ok());
   CHECK(streamed == "{\"message\":{\"content\":\"mail [REDACTED:email]\"},\"done\":false}\n{\"done\":true}\n");
+
+  // With the same redaction on replay, the test's real request (the card number in clear) matches.
+  http::replay_options rpo;
+  rpo.recorded_timing = false;
+  rpo.redact = recording_redaction(r);
+  http::replay_transport replay_redacting(path, rpo);
+  q.body = R"({"model":"m","messages":[{"role":"user","content":"card 4111 1111 1111 1111"}]})";
+  const auto answered = replay_redacting.send(q);
+  CHECK(answered.ok());
+  CHECK(answered.body.find("[REDACTED:email]") != std::string::npos);
+  CHECK(replay_redacting.misses() == 0);
   std::remove(path.c_str());
 }

@@ -1,9 +1,9 @@
 // llmtrace/controls/pipeline.hpp: puts the control stages in front of a pipeline's exporting
-// processors, in a fixed order: baggage attributes -> filter -> cost -> tail keep -> redaction ->
-// the exporters (a span is filtered before anything holds it; cost sums see every span; kept traces
-// are redacted as they leave). Each stage is built
-// from code (controls_options) or, when left unset, from its environment variable; a stage with
-// nothing to do is not built at all. Thread-safety: build once at start-up.
+// processors, in a fixed order: baggage attributes -> filter -> cost -> tail keep -> the exporting
+// processors, whose exporters sit behind the redacting_exporter (a span is filtered before anything
+// holds it; cost sums see every span; kept traces are redacted on the export side as they leave).
+// Each stage is built from code (controls_options) or, when left unset, from its environment
+// variable; a stage with nothing to do is not built at all. Thread-safety: build once at start-up.
 #pragma once
 
 #include <llmtrace/config.hpp>
@@ -93,31 +93,38 @@ class fanout_processor final : public span_processor {
 
 /// What with_controls built (for a sampler change and for reporting).
 struct controls_built {
-  bool redaction = false;
   bool filter = false;
   bool tail_keep = false;
   bool cost = false;
   bool baggage_attributes = false;
 };
 
-/// Wraps `exporting` (the processors that export) in the configured stages and returns the one
-/// processor to install, or `exporting` unchanged (as one fanout, or itself when alone) when no
-/// stage is configured. Invalid environment values are reported once and ignored.
-inline std::vector<std::unique_ptr<span_processor>> with_controls(
-    std::vector<std::unique_ptr<span_processor>> exporting, const controls_options& options,
-    controls_built* built = nullptr) {
-  controls_built b;
+/// The redactor controls_options (or LLMTRACE_REDACT / LLMTRACE_REDACT_KEYS) ask for, or null when
+/// redaction is off. An invalid user pattern is reported once and turns redaction off.
+inline std::shared_ptr<const redactor> redactor_from(const controls_options& options) {
   redaction_options ro = options.redaction ? *options.redaction : redactor::options_from_env();
-  filter_options fo = options.filter ? *options.filter : filter_options::from_env();
-  std::optional<tail_keep_options> to;
-  if (!options.tail_keep_off) to = options.tail_keep ? options.tail_keep : tail_keep_options::from_env();
   std::shared_ptr<const redactor> r;
   try {
     r = std::make_shared<const redactor>(std::move(ro));
   } catch (const std::exception& e) {
     detail::report_error(std::string("redaction: invalid pattern (") + e.what() + "); redaction off");
+    return nullptr;
   }
-  b.redaction = r && r->enabled();
+  return r->enabled() ? r : nullptr;
+}
+
+/// Wraps `exporting` (the processors that export) in the configured processor stages (baggage
+/// attributes, filter, cost, tail keep) and returns the one processor to install, or `exporting`
+/// unchanged (as one fanout, or itself when alone) when no stage is configured. Redaction is not a
+/// processor stage: wrap the exporters with with_redaction(exp, redactor_from(options)) so it runs
+/// on the export side. Invalid environment values are reported once and ignored.
+inline std::vector<std::unique_ptr<span_processor>> with_controls(
+    std::vector<std::unique_ptr<span_processor>> exporting, const controls_options& options,
+    controls_built* built = nullptr) {
+  controls_built b;
+  filter_options fo = options.filter ? *options.filter : filter_options::from_env();
+  std::optional<tail_keep_options> to;
+  if (!options.tail_keep_off) to = options.tail_keep ? options.tail_keep : tail_keep_options::from_env();
   b.filter = fo.any();
   b.tail_keep = to.has_value();
   std::optional<price_table> prices = options.prices ? options.prices : price_table::from_env();
@@ -126,14 +133,12 @@ inline std::vector<std::unique_ptr<span_processor>> with_controls(
       options.baggage_attributes ? *options.baggage_attributes : baggage_attributes_options::from_env();
   b.baggage_attributes = bo.genai_identity || !bo.keys.empty();
   if (built) *built = b;
-  if ((!b.redaction && !b.filter && !b.tail_keep && !b.cost && !b.baggage_attributes) || exporting.empty())
-    return exporting;
+  if ((!b.filter && !b.tail_keep && !b.cost && !b.baggage_attributes) || exporting.empty()) return exporting;
   std::unique_ptr<span_processor> p;
   if (exporting.size() == 1)
     p = std::move(exporting.front());
   else
     p = std::make_unique<fanout_processor>(std::move(exporting));
-  if (b.redaction) p = std::make_unique<redacting_processor>(std::move(r), std::move(p));
   if (b.tail_keep) p = std::make_unique<tail_keep_processor>(std::move(*to), std::move(p));
   if (b.cost)
     p = std::make_unique<cost_processor>(std::make_shared<const price_table>(std::move(*prices)), std::move(p));

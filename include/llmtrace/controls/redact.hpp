@@ -2,25 +2,28 @@
 // A redactor rewrites string values with built-in detectors chosen by name (hand-written scanners,
 // no regex), user patterns (std::regex, ECMAScript grammar) and a user callback, replacing each find
 // with `[REDACTED:<kind>]`; it drops keys by name or prefix, and keeps the JSON of content-capture
-// attributes valid by redacting inside their string literals only. redacting_processor applies it to
-// span, event and link attributes and the status message, and counts finds in `llmtrace.redacted_count`.
+// attributes valid by redacting inside their string literals only. redacting_exporter applies it on
+// the export side (the batch worker) to span, event and link attributes and the status message,
+// copying a span only when something is replaced, and counts finds in `llmtrace.redacted_count`.
 // Thread-safety: a redactor is immutable once built and used concurrently; the user callback must be
-// thread-safe.
+// thread-safe; a redact_scratch belongs to one thread at a time.
 #pragma once
 
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/config.hpp>
-#include <llmtrace/controls/forwarding.hpp>
 #include <llmtrace/detail/env.hpp>
 #include <llmtrace/error.hpp>
+#include <llmtrace/exporter.hpp>
 #include <llmtrace/semconv.hpp>
 #include <llmtrace/span_data.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <regex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,18 +59,19 @@ struct redact_pattern {
   std::string regex;
 };
 
-/// Called for every string value after the built-in detectors and patterns; rewrite `value` in place
-/// and return how many finds you redacted. `key` is the attribute key ("" for a status message or
-/// a recorded HTTP body).
-using redact_callback = std::function<std::size_t(std::string_view key, std::string& value)>;
+/// Called for every string value (each string literal of JSON content) after the built-in detectors
+/// and patterns: return how many finds you redacted and, when that is > 0, the whole rewritten value
+/// in `out` (which comes empty); return 0 and leave `out` alone to keep `value`. `key` is the
+/// attribute key ("" for a status message or a recorded HTTP body). Runs on the export side.
+using redact_callback = std::function<std::size_t(std::string_view key, std::string_view value, std::string& out)>;
 
 /// What a redactor does. Everything is off by default.
 struct redaction_options {
   redact_detector detectors = redact_detector::none;
-  std::vector<redact_pattern> patterns;
-  redact_callback callback;
+  std::vector<redact_pattern> patterns{};
+  redact_callback callback{};
   /// Attribute keys removed entirely. A key ending in `*` is a prefix (`http.request.header.*`).
-  std::vector<std::string> drop_keys;
+  std::vector<std::string> drop_keys{};
   /// Attributes whose values are JSON (content capture): only their string literals are rewritten.
   std::vector<std::string> json_keys = {
       std::string(semconv::gen_ai_input_messages),      std::string(semconv::gen_ai_output_messages),
@@ -560,7 +564,17 @@ inline bool key_matches(std::string_view key, const std::vector<std::string>& li
 }  // namespace redact
 }  // namespace detail
 
+/// Buffers one redacting thread reuses (a redacting_exporter keeps one): they grow to the largest
+/// value seen and stay, so a value with nothing to redact costs no allocation.
+struct redact_scratch {
+  std::string decoded;   ///< a JSON string literal with escapes, decoded
+  std::string piece;     ///< a rewritten piece (plain text or one JSON literal)
+  std::string callback;  ///< what the user callback writes
+  std::string value;     ///< a rewritten attribute value
+};
+
 /// Rewrites strings according to redaction_options. Build once, share (shared_ptr<const redactor>).
+/// Every rewrite starts with a read-only scan: a value with no find is never copied.
 class redactor {
  public:
   /// Throws std::regex_error for an invalid user pattern.
@@ -608,133 +622,217 @@ class redactor {
   }
   const redaction_options& options() const noexcept { return opt_; }
 
-  /// Redacts plain text in place; returns the number of finds.
-  std::size_t redact_text(std::string& s, std::string_view key = {}) const {
-    namespace r = detail::redact;
+  /// Redacts plain text `in`: returns the number of finds and, when > 0, the rewritten text in `out`
+  /// (untouched otherwise). `callback_buf` is where the user callback writes.
+  std::size_t redact_piece(std::string_view key, std::string_view in, std::string& out,
+                           std::string& callback_buf) const {
     std::size_t n = 0;
-    const auto d = opt_.detectors;
-    if (d != redact_detector::none && !s.empty()) {
-      using rd = redact_detector;
-      if (has(d, rd::private_key)) n += r::apply(s, r::scan_private_key, "private_key");
-      if (has(d, rd::url_credentials)) n += r::apply(s, r::scan_url_credentials, "url_credentials");
-      if (has(d, rd::connection_string)) n += r::apply(s, r::scan_connection_string, "connection_string");
-      if (has(d, rd::bearer)) n += r::apply(s, r::scan_bearer, "bearer");
-      if (has(d, rd::api_key)) n += r::apply(s, r::scan_api_key, "api_key");
-      if (has(d, rd::email)) n += r::apply(s, r::scan_email, "email");
-      if (has(d, rd::card)) n += r::apply(s, r::scan_card, "card");
-      if (has(d, rd::ipv6)) n += r::apply(s, r::scan_ipv6, "ipv6");
-      if (has(d, rd::ipv4)) n += r::apply(s, r::scan_ipv4, "ipv4");
-      if (has(d, rd::phone)) n += r::apply(s, r::scan_phone, "phone");
+    if (any_find(in)) {
+      out.assign(in.data(), in.size());
+      n = rewrite(out);
     }
-    for (const auto& p : compiled_) n += apply_regex(s, p);
-    if (opt_.callback) n += opt_.callback(key, s);
+    if (opt_.callback) {
+      callback_buf.clear();
+      const std::size_t k = opt_.callback(key, n ? std::string_view(out) : in, callback_buf);
+      if (k) {
+        out.swap(callback_buf);
+        n += k;
+      }
+    }
     return n;
   }
 
-  /// Redacts the string literals of a JSON text (keys and values), keeping it valid JSON. Text that
-  /// is not a well-formed string literal is left for redact_text on the rest. Numbers are not scanned.
-  std::size_t redact_json(std::string& s, std::string_view key = {}) const {
-    std::string out, decoded;
+  /// Redacts the string literals of JSON text `in` (keys and values), keeping it valid JSON: returns
+  /// the finds and, when > 0, the rewritten JSON in `out`. Text from a literal that is not well
+  /// formed on is redacted as plain text, so nothing leaks. Numbers are not scanned.
+  std::size_t redact_json_to(std::string_view key, std::string_view in, std::string& out, redact_scratch& sc) const {
     std::size_t n = 0, pos = 0, copied = 0;
+    auto start_or_append = [&](std::size_t upto) {
+      if (!n) out.clear();
+      out.append(in.data() + copied, upto - copied);
+    };
     while (true) {
-      const auto q = s.find('"', pos);
-      if (q == std::string::npos) break;
+      const auto q = in.find('"', pos);
+      if (q == std::string_view::npos) break;
       std::size_t e = q + 1;
-      while (e < s.size() && s[e] != '"') e += s[e] == '\\' ? std::size_t{2} : std::size_t{1};
-      if (e >= s.size() || !detail::redact::json_unescape(std::string_view(s).substr(q + 1, e - q - 1), decoded)) {
-        // Not JSON after all: redact the rest as plain text so nothing leaks.
-        std::string rest = s.substr(q);
-        const std::size_t k = redact_text(rest, key);
+      bool escaped = false;
+      while (e < in.size() && in[e] != '"') {
+        escaped = escaped || in[e] == '\\';
+        e += in[e] == '\\' ? std::size_t{2} : std::size_t{1};
+      }
+      std::string_view literal;
+      if (e < in.size()) {
+        literal = in.substr(q + 1, e - q - 1);
+        if (escaped) {
+          if (detail::redact::json_unescape(literal, sc.decoded))
+            literal = sc.decoded;
+          else
+            e = in.size();
+        }
+      }
+      if (e >= in.size()) {  // not JSON after all: the rest as plain text
+        const std::size_t k = redact_piece(key, in.substr(q), sc.piece, sc.callback);
         if (k) {
-          out.append(s, copied, q - copied).append(rest);
-          copied = s.size();
+          start_or_append(q);
+          out.append(sc.piece);
+          copied = in.size();
           n += k;
         }
         break;
       }
-      const std::size_t k = redact_text(decoded, key);
+      const std::size_t k = redact_piece(key, literal, sc.piece, sc.callback);
       if (k) {
-        out.append(s, copied, q + 1 - copied);
-        detail::redact::json_escape(decoded, out);
+        start_or_append(q + 1);
+        detail::redact::json_escape(sc.piece, out);
         copied = e;
         n += k;
       }
       pos = e + 1;
     }
-    if (n) {
-      out.append(s, copied, std::string::npos);
-      s.swap(out);
-    }
+    if (n) out.append(in.data() + copied, in.size() - copied);
     return n;
   }
 
-  /// Redacts a value: JSON-aware for json_keys whose value starts with `[` or `{`, plain otherwise.
-  std::size_t redact_value(std::string_view key, std::string& s) const {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first != std::string::npos && (s[first] == '[' || s[first] == '{') &&
+  /// Redacts one attribute value: JSON-aware for json_keys whose value starts with `[` or `{`, plain
+  /// text otherwise. Returns the finds; the rewritten value is in `out` when > 0.
+  std::size_t redact_value_to(std::string_view key, std::string_view in, std::string& out, redact_scratch& sc) const {
+    const auto first = in.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && (in[first] == '[' || in[first] == '{') &&
         detail::redact::key_matches(key, opt_.json_keys))
-      return redact_json(s, key);
-    return redact_text(s, key);
+      return redact_json_to(key, in, out, sc);
+    return redact_piece(key, in, out, sc.callback);
   }
 
-  /// Drops keys and redacts every string (and string-array element) of `attrs`; returns the finds.
-  std::size_t redact_attributes(attribute_set& attrs) const {
-    std::size_t n = 0;
-    bool changed = false;
-    std::vector<std::string> values;  // rewritten strings, in order
-    std::vector<std::vector<std::string>> arrays;
-    std::string buf;
-    for (const attribute a : attrs) {
+  /// Redacts plain text in place; returns the number of finds.
+  std::size_t redact_text(std::string& s, std::string_view key = {}) const {
+    std::string out, cb;
+    const std::size_t n = redact_piece(key, s, out, cb);
+    if (n) s.swap(out);
+    return n;
+  }
+  /// Redacts JSON text in place (see redact_json_to); returns the number of finds.
+  std::size_t redact_json(std::string& s, std::string_view key = {}) const {
+    redact_scratch sc;
+    std::string out;
+    const std::size_t n = redact_json_to(key, s, out, sc);
+    if (n) s.swap(out);
+    return n;
+  }
+  /// Redacts a value in place (see redact_value_to); returns the number of finds.
+  std::size_t redact_value(std::string_view key, std::string& s) const {
+    redact_scratch sc;
+    std::string out;
+    const std::size_t n = redact_value_to(key, s, out, sc);
+    if (n) s.swap(out);
+    return n;
+  }
+
+  /// Drops keys from and redacts every string (and string-array element) of `in`. When anything
+  /// changes, writes the new set to `out`, adds the finds to `finds` and returns true; otherwise
+  /// returns false, leaves `out` alone and allocates nothing.
+  bool redact_attributes(const attribute_set& in, attribute_set& out, std::size_t& finds, redact_scratch& sc) const {
+    struct change {
+      std::size_t attr, element;
+      std::string value;
+    };
+    std::vector<change> changes;
+    bool dropped = false;
+    std::size_t index = 0;
+    for (const attribute a : in) {
       if (detail::redact::key_matches(a.key, opt_.drop_keys)) {
-        changed = true;
-        continue;
-      }
-      if (a.value.type() == value_type::string) {
-        buf.assign(a.value.as_string());
-        const std::size_t k = redact_value(a.key, buf);
-        n += k;
-        changed = changed || k > 0;
-      } else if (a.value.type() == value_type::string_array) {
-        for (std::size_t i = 0; i < a.value.size(); ++i) {
-          buf.assign(a.value.string_at(i));
-          const std::size_t k = redact_value(a.key, buf);
-          n += k;
-          changed = changed || k > 0;
+        dropped = true;
+      } else if (a.value.type() == value_type::string) {
+        if (const std::size_t k = redact_value_to(a.key, a.value.as_string(), sc.value, sc)) {
+          changes.push_back({index, 0, sc.value});
+          finds += k;
         }
-      }
-    }
-    if (!changed) return 0;
-    attribute_set fresh;
-    for (const attribute a : attrs) {
-      if (detail::redact::key_matches(a.key, opt_.drop_keys)) continue;
-      if (a.value.type() == value_type::string) {
-        buf.assign(a.value.as_string());
-        redact_value(a.key, buf);
-        fresh.set(a.key, std::string_view(buf));
       } else if (a.value.type() == value_type::string_array) {
+        for (std::size_t i = 0; i < a.value.size(); ++i)
+          if (const std::size_t k = redact_value_to(a.key, a.value.string_at(i), sc.value, sc)) {
+            changes.push_back({index, i, sc.value});
+            finds += k;
+          }
+      }
+      ++index;
+    }
+    if (!dropped && changes.empty()) return false;
+    attribute_set fresh;
+    std::size_t next = 0;
+    index = 0;
+    for (const attribute a : in) {
+      const std::size_t at = index++;
+      if (detail::redact::key_matches(a.key, opt_.drop_keys)) continue;
+      if (next >= changes.size() || changes[next].attr != at) {
+        fresh.set(a.key, a.value);
+      } else if (a.value.type() == value_type::string) {
+        fresh.set(a.key, std::string_view(changes[next++].value));
+      } else {
         std::vector<std::string> items;
         for (std::size_t i = 0; i < a.value.size(); ++i) {
-          items.emplace_back(a.value.string_at(i));
-          redact_value(a.key, items.back());
+          if (next < changes.size() && changes[next].attr == at && changes[next].element == i)
+            items.push_back(std::move(changes[next++].value));
+          else
+            items.emplace_back(a.value.string_at(i));
         }
         fresh.set(a.key, attribute_value(items));
-      } else {
-        fresh.set(a.key, a.value);
       }
     }
-    fresh.add_dropped(attrs.dropped());
-    attrs = std::move(fresh);
+    fresh.add_dropped(in.dropped());
+    out = std::move(fresh);
+    return true;
+  }
+
+  /// Drops keys and redacts every string of `attrs` in place; returns the finds.
+  std::size_t redact_attributes(attribute_set& attrs) const {
+    redact_scratch sc;
+    attribute_set out;
+    std::size_t n = 0;
+    if (redact_attributes(attrs, out, n, sc)) attrs = std::move(out);
     return n;
   }
 
-  /// Redacts a span's attributes, event and link attributes and status message, then sets
-  /// `llmtrace.redacted_count` when anything was found. Returns the finds.
+  /// Redacts a span's attributes, event and link attributes and status message into a copy, setting
+  /// `llmtrace.redacted_count` when anything was found. Returns `in` itself when nothing changes (no
+  /// copy, no allocation), else the span `copy()` returned (a span_data& to overwrite), rewritten.
+  template <typename GetCopy>
+  const span_data& redact_span(const span_data& in, GetCopy&& copy, redact_scratch& sc) const {
+    std::size_t n = 0;
+    attribute_set attrs;
+    const bool attrs_changed = redact_attributes(in.attributes, attrs, n, sc);
+    std::vector<std::pair<std::size_t, attribute_set>> events, links;
+    for (std::size_t i = 0; i < in.events.size(); ++i) {
+      attribute_set x;
+      if (redact_attributes(in.events[i].attributes, x, n, sc)) events.emplace_back(i, std::move(x));
+    }
+    for (std::size_t i = 0; i < in.links.size(); ++i) {
+      attribute_set x;
+      if (redact_attributes(in.links[i].attributes, x, n, sc)) links.emplace_back(i, std::move(x));
+    }
+    std::size_t status_finds = 0;
+    if (!in.status_message.empty()) status_finds = redact_piece({}, in.status_message, sc.value, sc.callback);
+    if (!attrs_changed && events.empty() && links.empty() && !status_finds) return in;
+    span_data& out = copy();
+    out = in;
+    if (attrs_changed) out.attributes = std::move(attrs);
+    for (auto& e : events) out.events[e.first].attributes = std::move(e.second);
+    for (auto& l : links) out.links[l.first].attributes = std::move(l.second);
+    if (status_finds) out.status_message.assign(sc.value);
+    n += status_finds;
+    if (n) out.attributes.set(redacted_count_key, static_cast<std::int64_t>(n));
+    return out;
+  }
+
+  /// Redacts a span in place (see redact_span); returns the finds.
   std::size_t redact(span_data& s) const {
-    std::size_t n = redact_attributes(s.attributes);
-    for (auto& e : s.events) n += redact_attributes(e.attributes);
-    for (auto& l : s.links) n += redact_attributes(l.attributes);
-    if (!s.status_message.empty()) n += redact_text(s.status_message);
-    if (n) s.attributes.set(redacted_count_key, static_cast<std::int64_t>(n));
+    redact_scratch sc;
+    span_data copy;
+    const span_data& out = redact_span(
+        s, [&]() -> span_data& { return copy; }, sc);
+    if (&out == &s) return 0;
+    attribute_value v;
+    const std::size_t n =
+        copy.attributes.find(redacted_count_key, v) ? static_cast<std::size_t>(v.as_int()) : std::size_t{0};
+    s = std::move(copy);
     return n;
   }
 
@@ -759,6 +857,58 @@ class redactor {
     std::string kind;
     std::regex re;
   };
+
+  /// The built-in scanners in the order they rewrite (longer shapes first, so a private key block
+  /// or a URL's credentials are not first cut up by the e-mail or phone scanners).
+  struct builtin {
+    redact_detector id;
+    detail::redact::scanner scan;
+    std::string_view kind;
+  };
+  static const builtin* builtins(std::size_t& count) noexcept {
+    namespace r = detail::redact;
+    using rd = redact_detector;
+    static constexpr builtin list[] = {{rd::private_key, r::scan_private_key, "private_key"},
+                                       {rd::url_credentials, r::scan_url_credentials, "url_credentials"},
+                                       {rd::connection_string, r::scan_connection_string, "connection_string"},
+                                       {rd::bearer, r::scan_bearer, "bearer"},
+                                       {rd::api_key, r::scan_api_key, "api_key"},
+                                       {rd::email, r::scan_email, "email"},
+                                       {rd::card, r::scan_card, "card"},
+                                       {rd::ipv6, r::scan_ipv6, "ipv6"},
+                                       {rd::ipv4, r::scan_ipv4, "ipv4"},
+                                       {rd::phone, r::scan_phone, "phone"}};
+    count = sizeof list / sizeof list[0];
+    return list;
+  }
+
+  /// True when a built-in detector or a user pattern finds something in `s` (reads only). A text
+  /// without a find stays unchanged through rewrite(): the first detector to change it would have
+  /// found its match in the unchanged text.
+  bool any_find(std::string_view s) const {
+    if (s.empty()) return false;
+    if (opt_.detectors != redact_detector::none) {
+      std::size_t count = 0;
+      const builtin* list = builtins(count);
+      detail::redact::range m;
+      for (std::size_t i = 0; i < count; ++i)
+        if (has(opt_.detectors, list[i].id) && list[i].scan(s, 0, m)) return true;
+    }
+    for (const auto& p : compiled_)
+      if (std::regex_search(s.data(), s.data() + s.size(), p.re)) return true;
+    return false;
+  }
+
+  /// Applies the enabled detectors, then the user patterns, each to the result of the one before.
+  std::size_t rewrite(std::string& s) const {
+    std::size_t n = 0, count = 0;
+    const builtin* list = builtins(count);
+    for (std::size_t i = 0; i < count; ++i)
+      if (has(opt_.detectors, list[i].id)) n += detail::redact::apply(s, list[i].scan, list[i].kind);
+    for (const auto& p : compiled_) n += apply_regex(s, p);
+    return n;
+  }
+
   static std::size_t apply_regex(std::string& s, const compiled_pattern& p) {
     std::string out;
     std::size_t n = 0;
@@ -785,45 +935,91 @@ class redactor {
   std::vector<compiled_pattern> compiled_;
 };
 
-/// Redacts every span (sampled or record-only) before passing it on. Place it last before the
-/// exporting processor so other stages see the original values.
-class redacting_processor final : public forwarding_processor {
+/// An exporter wrapper that redacts on the export side: the batch worker (or, behind a simple
+/// processor, the thread exporting) scans each span and hands `next` the span itself when nothing
+/// needs redacting (no copy, no allocation once its scratch buffers have grown) or a redacted copy.
+/// The application thread that ends a span never pays for redaction. A span that cannot be redacted
+/// (out of memory) is not exported and is reported. Thread-safety: like any exporter, export_batch is
+/// never called concurrently; the redactor is shared read-only.
+class redacting_exporter final : public exporter {
  public:
-  redacting_processor(std::shared_ptr<const redactor> r, std::unique_ptr<span_processor> next)
-      : forwarding_processor(std::move(next)), redactor_(std::move(r)) {}
-
-  void on_end(span_ptr span) noexcept override {
-    if (redactor_) {
-      try {
-        redactor_->redact(*span);
-      } catch (...) {
-        // Out of memory mid-rewrite: never export what could not be redacted.
-        detail::report_error("redaction failed (out of memory): span not exported");
-        return;
-      }
-    }
-    forwarding_processor::on_end(std::move(span));
+  /// Throws std::invalid_argument when `next` is null.
+  redacting_exporter(std::shared_ptr<const redactor> r, std::unique_ptr<exporter> next)
+      : redactor_(std::move(r)), next_(std::move(next)) {
+    if (!next_) throw std::invalid_argument("llmtrace: redacting_exporter needs an exporter to wrap");
   }
+
+  export_result export_batch(const span_batch& spans) noexcept override {
+    if (!redactor_) return next_->export_batch(spans);
+    std::size_t used = 0;
+    try {
+      view_.clear();
+      view_.reserve(spans.size());
+      for (const span_data& s : spans) {
+        try {
+          const span_data& out = redactor_->redact_span(
+              s,
+              [&]() -> span_data& {
+                if (used == copies_.size()) copies_.push_back(std::make_unique<span_data>());
+                return *copies_[used++];
+              },
+              scratch_);
+          view_.push_back(&out);
+        } catch (...) {
+          detail::report_error("redaction failed (out of memory): span not exported");
+        }
+      }
+    } catch (...) {
+      detail::report_error("redaction failed (out of memory): batch not exported");
+      return export_result::failure;
+    }
+    const export_result r = next_->export_batch(span_batch(view_.data(), view_.size()));
+    for (std::size_t i = 0; i < used; ++i) copies_[i]->trim();
+    return r;
+  }
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override { return next_->force_flush(timeout); }
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override { return next_->shutdown(timeout); }
+
+  /// The exporter this one feeds.
+  exporter& next() const noexcept { return *next_; }
 
  private:
   std::shared_ptr<const redactor> redactor_;
+  std::unique_ptr<exporter> next_;
+  std::vector<const span_data*> view_;
+  std::vector<std::unique_ptr<span_data>> copies_;  // rewritten spans, reused batch after batch
+  redact_scratch scratch_;
 };
 
-/// The redaction for http::recording_options::redact: each line that starts with `{` or `[` is
-/// redacted as JSON (an NDJSON stream stays parseable), any other text as plain text.
+/// `exp` behind a redacting_exporter when `r` changes anything, else `exp` itself.
+inline std::unique_ptr<exporter> with_redaction(std::unique_ptr<exporter> exp, std::shared_ptr<const redactor> r) {
+  if (!exp || !r || !r->enabled()) return exp;
+  return std::make_unique<redacting_exporter>(std::move(r), std::move(exp));
+}
+
+/// The redaction for http::recording_options::redact and http::replay_options::redact: each line
+/// that starts with `{` or `[` is redacted as JSON (an NDJSON stream stays parseable), any other text
+/// as plain text.
 inline std::function<void(std::string&)> recording_redaction(std::shared_ptr<const redactor> r) {
   return [r = std::move(r)](std::string& text) {
     if (!r || text.empty()) return;
+    redact_scratch sc;
     std::string out, line;
     std::size_t start = 0, n = 0;
     while (start < text.size()) {
       auto nl = text.find('\n', start);
       const std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
-      line.assign(text, start, end - start);
-      const auto first = line.find_first_not_of(" \t\r");
-      n += first != std::string::npos && (line[first] == '{' || line[first] == '[') ? r->redact_json(line)
-                                                                                    : r->redact_text(line);
-      out += line;
+      const std::string_view in = std::string_view(text).substr(start, end - start);
+      const auto first = in.find_first_not_of(" \t\r");
+      const std::size_t k = first != std::string_view::npos && (in[first] == '{' || in[first] == '[')
+                                ? r->redact_json_to({}, in, line, sc)
+                                : r->redact_piece({}, in, line, sc.callback);
+      if (k && !n) out.assign(text, 0, start);
+      if (k)
+        out += line;
+      else if (n)
+        out.append(in.data(), in.size());
+      n += k;
       start = end;
     }
     if (n) text.swap(out);

@@ -383,7 +383,7 @@ struct recording_options {
   /// Rewrites every text before it is written (path, bodies, streamed pieces, response header
   /// values, error messages), e.g. `llmtrace::recording_redaction(redactor)` from
   /// <llmtrace/controls/redact.hpp>. Empty: written as received.
-  std::function<void(std::string& text)> redact;
+  std::function<void(std::string& text)> redact = nullptr;
 };
 
 /// Passes every request to `inner` and appends the exchange to a JSON-lines file (see the header
@@ -487,6 +487,10 @@ struct replay_options {
   /// Reproduce the recorded timing (default): each response, or each streamed chunk, is handed over
   /// once its recorded offset from the request has passed. false: answer at once (tests).
   bool recorded_timing = true;
+  /// The redaction the recording was written with (recording_options::redact), applied to each
+  /// request's path and body before matching, so a request carrying the real secret finds the
+  /// redacted recording. Empty: requests are matched as sent.
+  std::function<void(std::string& text)> redact = nullptr;
 };
 
 /// Answers requests from a recording (see the header comment): no network, same bytes every run.
@@ -580,8 +584,16 @@ class replay_transport final : public transport {
 
   response answer(const request& req, const data_callback* on_data) noexcept {
     try {
-      const std::string path = llmtrace::detail::replay::url_path(req.url);
-      const std::string body = llmtrace::detail::replay::canonical_body(req.body);
+      std::string path = llmtrace::detail::replay::url_path(req.url);
+      std::string body;
+      if (options_.redact) {
+        std::string sent = req.body;
+        options_.redact(path);
+        options_.redact(sent);
+        body = llmtrace::detail::replay::canonical_body(sent);
+      } else {
+        body = llmtrace::detail::replay::canonical_body(req.body);
+      }
       const llmtrace::detail::replay::exchange* x = nullptr;
       {
         std::lock_guard<std::mutex> lk(mu_);
