@@ -81,6 +81,8 @@ class fanout_processor final : public span_processor {
       total.dropped_queue += s.dropped_queue;
       total.dropped_export += s.dropped_export;
       total.dropped_shutdown += s.dropped_shutdown;
+      total.export_failures += s.export_failures;
+      total.queued += s.queued;
       total.filtered += s.filtered;
       total.not_kept += s.not_kept;
     }
