@@ -24,6 +24,9 @@ set(expected_output
   "chat llama3.2"
   "ollama.prompt_eval"
   "ollama.eval"
+  "Metrics \\(console metric exporter[^\n]*\nmetrics \\(llmtrace-demo\\):\n"
+  "gen_ai.client.inference.duration  \\(histogram, s\\)\n  [^\n]*gen_ai.request.model=llama3.2[^\n]*count 1 "
+  "gen_ai.client.token.usage|gen_ai.client.inference.usage.input_tokens"
   "one line per export batch"
   "Open the trace in a browser \\(waterfall, spans, prompts\\): [^\n]+\\.html\n$")
 foreach(re IN LISTS expected_output)

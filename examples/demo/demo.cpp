@@ -406,6 +406,18 @@ int main(int argc, char** argv) {
   init.html.title = "llmtrace demo";
   init.processors.push_back(
       std::make_unique<llmtrace::simple_processor>(std::make_unique<llmtrace::console_exporter>(console)));
+  // Metrics (the GenAI client metrics the Ollama client and the pipeline record) are collected once, at
+  // shutdown, into a table printed after the trace; with a collector they go there too. Logs only
+  // with a collector (the demo writes none of its own).
+  std::ostringstream metrics_table;
+  llmtrace::metrics::console_metric_exporter_options metrics_console;
+  metrics_console.stream = &metrics_table;
+  init.metric_exporters.push_back(std::make_unique<llmtrace::metrics::console_metric_exporter>(metrics_console));
+  init.metric_exporter_names = otlp ? std::vector<std::string>{"otlp"} : std::vector<std::string>{};
+  init.log_exporter_names = otlp ? std::vector<std::string>{"otlp"} : std::vector<std::string>{};
+  llmtrace::metrics::periodic_reader_options once_at_exit;
+  once_at_exit.interval = std::chrono::hours(24);
+  init.metric_reader_options = once_at_exit;
   auto tracing = llmtrace::init(std::move(init));
   auto print_tree = [&] {
     std::fputs(tree.str().c_str(), stdout);
@@ -472,8 +484,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  tracing.shutdown();  // flushes the files (and the collector), writes the HTML
+  tracing.shutdown();  // flushes the files (and the collector), writes the HTML, collects the metrics
   const bool html_written = static_cast<bool>(std::ifstream(cfg.html_file));
+  if (!metrics_table.str().empty())
+    std::printf("\n%sMetrics%s (console metric exporter; the GenAI client metrics of this run):\n%s", bold(c), reset(c),
+                metrics_table.str().c_str());
   std::printf("\nThe whole run (ingest and question traces) is in %s as OTLP/JSON, one line per export batch.\n",
               cfg.trace_file.c_str());
   if (otlp) std::printf("It was also sent to the OTLP collector (OTEL_EXPORTER_OTLP_ENDPOINT).\n");
