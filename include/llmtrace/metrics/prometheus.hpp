@@ -41,7 +41,8 @@ inline prometheus_format prometheus_format_for_accept(std::string_view accept) n
 
 namespace detail {
 
-/// Characters outside [a-zA-Z0-9_:] become '_', runs of '_' collapse, a leading digit gets '_'.
+/// Characters outside [a-zA-Z0-9_:] become '_', runs of '_' collapse, a leading digit gets '_', an
+/// empty name is '_'.
 inline std::string prometheus_sanitize(std::string_view name, bool allow_colon) {
   std::string out;
   out.reserve(name.size() + 1);
@@ -52,7 +53,7 @@ inline std::string prometheus_sanitize(std::string_view name, bool allow_colon) 
     if (d == '_' && !out.empty() && out.back() == '_') continue;
     out.push_back(d);
   }
-  if (!out.empty() && out[0] >= '0' && out[0] <= '9') out.insert(out.begin(), '_');
+  if (out.empty() || (out[0] >= '0' && out[0] <= '9')) out.insert(out.begin(), '_');  // never an empty name
   return out;
 }
 
