@@ -175,6 +175,22 @@ TEST_CASE("a 1 GiB NDJSON line without a newline: the line cap stops it, bounded
   CHECK(peak_rss_mib() < rss_limit_mib);
 }
 
+TEST_CASE("a 2 MB line of deeply nested JSON from the server: a clear typed error, no stack overflow") {
+  // The worst defect of issue 15: one such line killed the application with SIGSEGV (a recursive copy).
+  fault::server s(fault::behaviour::deep_nesting);
+  auto c = client_for(s);
+  int chunks = 0;
+  const auto e = error_of([&] {
+    (void)c.chat(chat(), [&](const ol::chat_response&) {
+      ++chunks;
+      return true;
+    });
+  });
+  CHECK(chunks == 0);
+  CHECK(e.reason() == ol::error_reason::invalid_response);
+  CHECK(std::string(e.what()).find("JSON nested deeper than 256 levels") != std::string::npos);
+}
+
 TEST_CASE("a reset in the middle of a stream: a transport error keeping what arrived") {
   fault::server s(fault::behaviour::reset_mid_stream);
   auto c = client_for(s);
