@@ -5,6 +5,7 @@
 
 #include "exporters/exporter_test_support.hpp"
 #include "support/fake_collector.hpp"
+#include "support/grpc_collector.hpp"
 #include "support/js_decoder.hpp"
 
 #include <doctest/doctest.h>
@@ -169,6 +170,38 @@ TEST_CASE("init: log records go over OTLP/HTTP to /v1/logs with the spans' resou
     CHECK(spans[0].span_id == span_id);
     CHECK(spans[0].resource.attributes.get("service.name").as_string() == "logs-init-test");
   }
+}
+
+TEST_CASE("init: log records over OTLP/gRPC reach LogsService/Export on a real gRPC server") {
+  if (!node_available()) {
+    MESSAGE("skipped: node is missing");
+    return;
+  }
+  auto& server = shared_grpc_collector();
+  server.reset();
+  clean_env env;
+  env.set("OTEL_TRACES_EXPORTER", "none");
+  env.set("OTEL_METRICS_EXPORTER", "none");
+  env.set("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "grpc");
+  env.set("OTEL_EXPORTER_OTLP_ENDPOINT", server.endpoint());
+  env.set("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "x-tenant=acme");
+  env.set("OTEL_SERVICE_NAME", "logs-grpc-test");
+  {
+    auto g = init();
+    get_logger("app").emit(severity::error, "over grpc", {{"k", 7}});
+    REQUIRE(g.force_flush());
+    CHECK(g.log_stats().exported == 1);
+  }
+  REQUIRE(server.wait_for_requests(1));
+  const auto req = server.request(0);
+  CHECK(req.method == "/opentelemetry.proto.collector.logs.v1.LogsService/Export");
+  CHECK(req.meta("x-tenant") == "acme");
+  const json doc = js_decode(req.body, otlp_encoding::protobuf, "logs");
+  const auto& rl = doc["resourceLogs"][0];
+  CHECK(rl["resource"]["attributes"]["service.name"]["string"] == "logs-grpc-test");
+  const auto& rec = rl["scopeLogs"][0]["logRecords"][0];
+  CHECK(rec["body"]["string"] == "over grpc");
+  CHECK(rec["severityNumber"] == 17);
 }
 
 TEST_CASE("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT is used as given") {
