@@ -9,6 +9,7 @@
 #include <llmtrace/otlp/protobuf.hpp>
 
 #include "fuzz_spans.hpp"
+#include "fuzz_wire.hpp"
 
 #include <chrono>
 #include <sstream>
@@ -16,17 +17,6 @@
 #include <vector>
 
 namespace {
-
-namespace pb = llmtrace::detail::pb;
-
-bool walk(std::string_view msg, int depth) {
-  if (depth > 48) return true;
-  pb::reader r(msg);
-  pb::field f;
-  while (r.next(f))
-    if (f.wire == pb::wire_len) (void)walk(f.bytes, depth + 1);
-  return !r.failed();
-}
 
 // A value of any shape; arrays and kvlists nest at most `depth` more levels.
 llmtrace::any_value any_from(fuzz::input& in, int depth) {
@@ -91,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::string proto;
   llmtrace::otlp::encode_protobuf(batch, proto);
-  if (!walk(proto, 0)) __builtin_trap();
+  if (!fuzz::walk_protobuf(proto, 48)) __builtin_trap();
 
   const std::string json = llmtrace::otlp::encode_json(batch);
   if (!llmtrace::detail::is_valid_utf8(json)) __builtin_trap();

@@ -12,6 +12,7 @@
 #include <llmtrace/otlp/metrics_protobuf.hpp>
 
 #include "fuzz_spans.hpp"
+#include "fuzz_wire.hpp"
 
 #include <cstring>
 #include <deque>
@@ -20,17 +21,7 @@
 
 namespace {
 
-namespace pb = llmtrace::detail::pb;
 namespace m = llmtrace::metrics;
-
-bool walk(std::string_view msg, int depth) {
-  if (depth > 32) return true;
-  pb::reader r(msg);
-  pb::field f;
-  while (r.next(f))
-    if (f.wire == pb::wire_len) (void)walk(f.bytes, depth + 1);
-  return !r.failed();
-}
 
 double any_double(fuzz::input& in) {
   const std::uint64_t bits = in.u64();
@@ -123,7 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::string proto;
   llmtrace::otlp::encode_metrics_protobuf(rm, proto);
-  if (!walk(proto, 0)) __builtin_trap();
+  if (!fuzz::walk_protobuf(proto, 32)) __builtin_trap();
 
   const std::string json = llmtrace::otlp::encode_metrics_json(rm);
   if (!llmtrace::detail::is_valid_utf8(json)) __builtin_trap();

@@ -10,28 +10,12 @@
 #include <llmtrace/resource.hpp>
 
 #include "fuzz_spans.hpp"
+#include "fuzz_wire.hpp"
 
 #include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
-
-namespace {
-
-namespace pb = llmtrace::detail::pb;
-
-// Walks a message: every field must be well-formed; nested messages are walked when they parse.
-// Depth is bounded by the OTLP schema (an AnyValue array nests at most a few levels here).
-bool walk(std::string_view msg, int depth) {
-  if (depth > 32) return true;
-  pb::reader r(msg);
-  pb::field f;
-  while (r.next(f))
-    if (f.wire == pb::wire_len) (void)walk(f.bytes, depth + 1);
-  return !r.failed();
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   fuzz::input in(data, size);
@@ -40,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::string proto;
   llmtrace::otlp::encode_protobuf(batch, proto);
-  if (!walk(proto, 0)) __builtin_trap();
+  if (!fuzz::walk_protobuf(proto, 32)) __builtin_trap();
 
   const std::string json = llmtrace::otlp::encode_json(batch);
   if (!llmtrace::detail::is_valid_utf8(json)) __builtin_trap();
