@@ -67,6 +67,10 @@ TEST_CASE("the spdlog service example: spans and log records share ids at the co
         CHECK(llmtrace_test::decode_request(req.body, enc).to_json() == llmtrace_test::js_decode(req.body, enc));
         continue;
       }
+      if (req.path == "/v1/metrics") {  // the client's GenAI metrics: the official decoder must read them
+        CHECK(llmtrace_test::js_decode(req.body, enc, "metrics").contains("resourceMetrics"));
+        continue;
+      }
       REQUIRE(req.path == "/v1/logs");
       const json doc = llmtrace_test::js_decode(req.body, enc, "logs");
       for (const auto& rl : doc["resourceLogs"]) {

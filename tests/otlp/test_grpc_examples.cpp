@@ -32,11 +32,13 @@ using span_key = std::pair<std::string, std::string>;  // (span id, name)
 
 std::string quote(const std::string& s) { return t::js_detail::shell_quote(s); }
 
-/// Runs `command` with the OTLP exporter on gRPC to `endpoint` and the file exporter to `file`.
+/// Runs `command` with the OTLP span exporter on gRPC to `endpoint` and the file exporter to `file`
+/// (metrics and logs off: the client's GenAI metrics would arrive beside the spans; other tests cover them).
 int run_example(const std::string& command, const std::string& endpoint, const std::string& file) {
   const std::string env =
-      "OTEL_TRACES_EXPORTER=otlp,file OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=" + quote(endpoint) +
-      " LLMTRACE_TRACES_FILE=" + quote(file) + " ";
+      "OTEL_TRACES_EXPORTER=otlp,file OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none "
+      "OTEL_EXPORTER_OTLP_PROTOCOL=grpc OTEL_EXPORTER_OTLP_ENDPOINT=" +
+      quote(endpoint) + " LLMTRACE_TRACES_FILE=" + quote(file) + " ";
   return std::system((env + command + " >/dev/null 2>&1").c_str());
 }
 
