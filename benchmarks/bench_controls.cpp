@@ -4,6 +4,7 @@
 // (holding every span of a trace and deciding at the root) for a 4-span trace.
 #include "alloc_counter.hpp"
 
+#include <llmtrace/batch_processor.hpp>
 #include <llmtrace/controls/redact.hpp>
 #include <llmtrace/controls/tail_keep.hpp>
 #include <llmtrace/exporters/in_memory.hpp>
@@ -70,16 +71,6 @@ void chat_span_with_content(const tracer& t) {
   s.set_attribute(semconv::gen_ai_usage_output_tokens, 128);
 }
 
-struct alloc_meter {
-  benchmark::State& state;
-  std::uint64_t start = bench::allocations();
-  explicit alloc_meter(benchmark::State& s) : state(s) {}
-  ~alloc_meter() {
-    const auto n = bench::allocations() - start;
-    state.counters["allocs"] = benchmark::Counter(static_cast<double>(n) / static_cast<double>(state.iterations()));
-  }
-};
-
 // ---- redaction ----
 // Redaction runs in the exporter wrapper, on the batch worker. The span cases measure what the
 // application thread pays (the same as without redaction); the export cases measure the worker's
@@ -108,7 +99,7 @@ void chat_span_content_plain(benchmark::State& state) {
   static auto p = provider_with(batch());
   const auto t = p->get_tracer("bench");
   {
-    alloc_meter m(state);
+    bench::alloc_meter m(state);
     for (auto _ : state) chat_span_with_content(t);
   }
   p->force_flush();  // no worker left busy (and allocating) during the next case
@@ -120,7 +111,7 @@ void chat_span_content_redact_all_builtins(benchmark::State& state) {
   static auto p = redacting_provider(redaction_options{redact_detector::all, {}, {}, {}});
   const auto t = p->get_tracer("bench");
   {
-    alloc_meter m(state);
+    bench::alloc_meter m(state);
     for (auto _ : state) chat_span_with_content(t);
   }
   p->force_flush();
@@ -153,7 +144,7 @@ void export_redacted(benchmark::State& state, redaction_options o, bool with_fin
   redacting_exporter ex(std::make_shared<const redactor>(std::move(o)), std::make_unique<null_exporter>());
   const span_data* one[] = {&recorded_chat_span(with_find)};
   ex.export_batch(span_batch(one, 1));  // warm the scratch buffers
-  alloc_meter m(state);
+  bench::alloc_meter m(state);
   for (auto _ : state) benchmark::DoNotOptimize(ex.export_batch(span_batch(one, 1)));
 }
 
@@ -202,7 +193,7 @@ void trace_of_4(const tracer& t) {
 void trace4_plain_batch(benchmark::State& state) {
   static auto p = provider_with(batch());
   const auto t = p->get_tracer("bench");
-  alloc_meter m(state);
+  bench::alloc_meter m(state);
   for (auto _ : state) trace_of_4(t);
 }
 BENCHMARK(trace4_plain_batch);
@@ -211,7 +202,7 @@ void trace4_tail_keep_ratio_0_1(benchmark::State& state) {
   static auto p = provider_with(
       std::make_unique<tail_keep_processor>(tail_keep_options::parse("errors,slow>2s,ratio=0.1"), batch()));
   const auto t = p->get_tracer("bench");
-  alloc_meter m(state);
+  bench::alloc_meter m(state);
   for (auto _ : state) trace_of_4(t);
 }
 BENCHMARK(trace4_tail_keep_ratio_0_1);
@@ -219,7 +210,7 @@ BENCHMARK(trace4_tail_keep_ratio_0_1);
 void trace4_tail_keep_all_kept(benchmark::State& state) {
   static auto p = provider_with(std::make_unique<tail_keep_processor>(tail_keep_options::parse("ratio=1"), batch()));
   const auto t = p->get_tracer("bench");
-  alloc_meter m(state);
+  bench::alloc_meter m(state);
   for (auto _ : state) trace_of_4(t);
 }
 BENCHMARK(trace4_tail_keep_all_kept);
