@@ -67,16 +67,6 @@ tracing_setup& tracing() {
   return s;
 }
 
-struct alloc_meter {
-  benchmark::State& state;
-  std::uint64_t start = bench::allocations();
-  explicit alloc_meter(benchmark::State& s) : state(s) {}
-  ~alloc_meter() {
-    const auto n = bench::allocations() - start;
-    state.counters["allocs"] = benchmark::Counter(static_cast<double>(n) / static_cast<double>(state.iterations()));
-  }
-};
-
 /// Varying values spread over the buckets, as real durations do.
 inline double value_at(std::uint64_t i) noexcept { return 0.005 * static_cast<double>((i * 37) % 4000); }
 
@@ -115,7 +105,7 @@ BENCHMARK(floor_histogram_record)->Threads(2)->UseRealTime();
 /// gen_ai.client.inference.duration with operation, provider, model and port, outside any span.
 void histogram_record_4_attributes(benchmark::State& state) {
   auto& h = duration();
-  alloc_meter am(state);
+  bench::alloc_meter am(state);
   std::uint64_t i = 0;
   for (auto _ : state)
     h.record(value_at(i++), {{"gen_ai.operation.name", "chat"},
@@ -132,7 +122,7 @@ BENCHMARK(histogram_record_4_attributes)->Threads(2)->UseRealTime();
 void histogram_record_4_attributes_in_span(benchmark::State& state) {
   auto& h = duration();
   span s(tracing().t, "request");
-  alloc_meter am(state);
+  bench::alloc_meter am(state);
   std::uint64_t i = 0;
   for (auto _ : state)
     h.record(value_at(i++), {{"gen_ai.operation.name", "chat"},
@@ -146,7 +136,7 @@ BENCHMARK(histogram_record_4_attributes_in_span)->Threads(2)->UseRealTime();
 /// A counter with 5 attributes (the token usage counter's set).
 void counter_add_5_attributes(benchmark::State& state) {
   auto& c = tokens();
-  alloc_meter am(state);
+  bench::alloc_meter am(state);
   for (auto _ : state)
     c.add(42, {{"gen_ai.operation.name", "chat"},
                {"gen_ai.provider.name", "ollama"},

@@ -42,16 +42,6 @@ tracer_provider& unsampled_provider() {
   return *p;
 }
 
-struct alloc_meter {
-  benchmark::State& state;
-  std::uint64_t start = bench::allocations();
-  explicit alloc_meter(benchmark::State& s) : state(s) {}
-  ~alloc_meter() {
-    const auto n = bench::allocations() - start;
-    state.counters["allocs"] = benchmark::Counter(static_cast<double>(n) / static_cast<double>(state.iterations()));
-  }
-};
-
 void report_drops(benchmark::State& state, tracer_provider& p) {
   state.counters["dropped_total"] = static_cast<double>(p.stats().dropped());
 }
@@ -115,7 +105,7 @@ BENCHMARK(floor_unsampled);
 
 void span_no_attributes(benchmark::State& state) {
   auto t = sampled_provider().get_tracer("bench");
-  alloc_meter m(state);
+  bench::alloc_meter m(state);
   for (auto _ : state) {
     span s(t, "work");
     benchmark::DoNotOptimize(s);
@@ -137,7 +127,7 @@ inline void six_attribute_span(const tracer& t) {
 
 void span_6_attributes(benchmark::State& state) {
   auto t = sampled_provider().get_tracer("bench");
-  alloc_meter m(state);
+  bench::alloc_meter m(state);
   for (auto _ : state) six_attribute_span(t);
   report_drops(state, sampled_provider());
 }
@@ -153,7 +143,7 @@ BENCHMARK(span_6_attributes_threads)->Threads(2)->UseRealTime();
 /// A RAG request: workflow root with embeddings, retrieval and chat children, each current.
 void rag_trace_4_spans(benchmark::State& state) {
   auto t = sampled_provider().get_tracer("bench");
-  alloc_meter m(state);
+  bench::alloc_meter m(state);
   for (auto _ : state) {
     span root(t, "invoke_workflow rag", span_kind::internal,
               {{semconv::gen_ai_operation_name, "invoke_workflow"}, {semconv::gen_ai_workflow_name, "rag"}});
@@ -180,7 +170,7 @@ BENCHMARK(rag_trace_4_spans);
 
 void unsampled_span(benchmark::State& state) {
   auto t = unsampled_provider().get_tracer("bench");
-  alloc_meter m(state);
+  bench::alloc_meter m(state);
   for (auto _ : state) {
     span s(t, "work", span_kind::internal, {{semconv::gen_ai_operation_name, "chat"}});
     benchmark::DoNotOptimize(s);
