@@ -76,8 +76,10 @@ TEST_CASE("names and units follow the OTel-Prometheus compatibility rules") {
   CHECK(m::detail::prometheus_unit("{token}/s") == "per_second");
   CHECK(m::detail::prometheus_sanitize("gen_ai.client..x-y", true) == "gen_ai_client_x_y");
   CHECK(m::detail::prometheus_sanitize("1abc", true) == "_1abc");
-  CHECK(m::detail::prometheus_sanitize("", true) ==
-        "_");  // found by fuzz_metrics_encoders: no sample line without a name
+  // found by fuzz_metrics_encoders: no sample line without a name, yet an empty unit adds no suffix
+  CHECK(m::detail::prometheus_name_part("", true) == "_");
+  CHECK(m::detail::prometheus_sanitize("", true).empty());
+  CHECK(m::detail::prometheus_unit("{span}").empty());
 }
 
 TEST_CASE("the text exposition of GenAI metrics") {

@@ -41,8 +41,8 @@ inline prometheus_format prometheus_format_for_accept(std::string_view accept) n
 
 namespace detail {
 
-/// Characters outside [a-zA-Z0-9_:] become '_', runs of '_' collapse, a leading digit gets '_', an
-/// empty name is '_'.
+/// Characters outside [a-zA-Z0-9_:] become '_', runs of '_' collapse, a leading digit gets '_'. An
+/// empty input stays empty (an empty unit part has no suffix); names use prometheus_name_part.
 inline std::string prometheus_sanitize(std::string_view name, bool allow_colon) {
   std::string out;
   out.reserve(name.size() + 1);
@@ -53,7 +53,14 @@ inline std::string prometheus_sanitize(std::string_view name, bool allow_colon) 
     if (d == '_' && !out.empty() && out.back() == '_') continue;
     out.push_back(d);
   }
-  if (out.empty() || (out[0] >= '0' && out[0] <= '9')) out.insert(out.begin(), '_');  // never an empty name
+  if (!out.empty() && out[0] >= '0' && out[0] <= '9') out.insert(out.begin(), '_');
+  return out;
+}
+
+/// A metric or label name: sanitized, and never empty ('_'), which the exposition cannot parse.
+inline std::string prometheus_name_part(std::string_view name, bool allow_colon) {
+  std::string out = prometheus_sanitize(name, allow_colon);
+  if (out.empty()) out = "_";
   return out;
 }
 
@@ -106,7 +113,7 @@ inline std::string prometheus_unit(std::string_view unit) {
 /// The metric family name: sanitized name, then the unit suffix (unless the name ends with it),
 /// then "_total" for monotonic sums; "_ratio" for unit "1" gauges.
 inline std::string prometheus_name(const metric_data& m) {
-  std::string name = prometheus_sanitize(m.name, true);
+  std::string name = prometheus_name_part(m.name, true);
   const std::string unit = prometheus_unit(m.unit);
   const auto ends_with = [&](std::string_view suffix) {
     return name.size() >= suffix.size() + 1 && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
@@ -190,7 +197,7 @@ inline std::vector<std::pair<std::string, std::string>> prometheus_labels(const 
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> by_name;
   if (attrs)
     for (const attribute a : *attrs) {
-      std::string n = prometheus_sanitize(a.key, false);
+      std::string n = prometheus_name_part(a.key, false);
       if (n.empty()) continue;
       if (n.size() >= 2 && n[0] == '_' && n[1] == '_') n = "key" + n;  // "__" is reserved
       by_name[n].emplace_back(std::string(a.key), prometheus_label_value(a.value));
