@@ -3,6 +3,8 @@
 #include <llmtrace/logs.hpp>
 #include <llmtrace/trace.hpp>
 
+#include "support/fixtures.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -79,6 +81,25 @@ struct gated_exporter final : log_exporter {
     g->received += records.size();
     g->cv.notify_all();
     return export_result::success;
+  }
+};
+
+/// A log exporter whose force_flush blocks while its gate is shut: the worker of an idle processor
+/// is then still stopping (flushing nothing) when the processor's own shutdown budget is gone.
+struct idle_stall_log_exporter final : log_exporter {
+  std::shared_ptr<gate> g;
+  explicit idle_stall_log_exporter(std::shared_ptr<gate> gg) : g(std::move(gg)) {}
+  export_result export_batch(const log_batch& records) noexcept override {
+    std::lock_guard<std::mutex> lk(g->mu);
+    g->received += records.size();
+    return export_result::success;
+  }
+  bool force_flush(std::chrono::milliseconds) noexcept override {
+    std::unique_lock<std::mutex> lk(g->mu);
+    ++g->calls;
+    g->cv.notify_all();
+    g->cv.wait(lk, [&] { return g->open; });
+    return true;
   }
 };
 
@@ -275,7 +296,12 @@ TEST_CASE("batch log processor: shutdown with a stuck exporter returns within it
   CHECK_FALSE(raw->force_flush(50ms));  // the worker is now inside the stuck export
   REQUIRE(g->wait_for_calls(1, 10s));
   const auto start = std::chrono::steady_clock::now();
-  CHECK_FALSE(p->shutdown(200ms));
+  {
+    llmtrace_test::captured_errors errs;  // the record in flight is lost: that is still said, once
+    CHECK_FALSE(p->shutdown(200ms));
+    CHECK(errs.count("shutdown timed out after ") == 1);  // what is left of the 200 ms
+    CHECK(errs.count("log records it has not exported are dropped") == 1);
+  }
   CHECK(std::chrono::steady_clock::now() - start < 5s);
   // The provider goes away while the abandoned worker still holds the record; when the exporter
   // resumes it still reads the provider's resource and scope (they were freed here before).
@@ -285,6 +311,29 @@ TEST_CASE("batch log processor: shutdown with a stuck exporter returns within it
   std::lock_guard<std::mutex> lk(g->mu);
   REQUIRE(g->seen.size() == 1);
   CHECK(g->seen[0] == "stuck-svc/stuck");
+}
+
+TEST_CASE("batch log processor: an idle processor with no shutdown budget left reports no timeout") {
+  // Before: a hung span export used up init()'s shutdown budget, and the idle log processor, given
+  // 0 ms, said "shutdown timed out" although nothing of it was left unexported.
+  auto g = std::make_shared<gate>();
+  auto bp = std::make_unique<batch_log_processor>(std::make_unique<idle_stall_log_exporter>(g));
+  auto* raw = bp.get();
+  logger_provider_options po;
+  po.processors.push_back(std::move(bp));
+  logger_provider p(std::move(po));
+  for (int i = 0; i < 3; ++i) p.get_logger("idle").emit(severity::info, "done before shutdown");
+  REQUIRE(raw->force_flush(10s));  // everything exported: the processor is idle
+  g->set_open(false);              // the worker's final flush now stalls: it cannot finish in 0 ms
+  llmtrace_test::captured_errors errs;
+  CHECK(raw->shutdown(0ms));
+  CHECK(errs.count("timed out") == 0);
+  CHECK(errs.messages().empty());
+  const auto st = raw->stats();
+  CHECK(st.exported == 3);
+  CHECK(st.dropped() == 0);
+  REQUIRE(g->wait_for_calls(2, 10s));  // the worker reached its final flush
+  g->set_open(true);                   // and may now finish
 }
 
 TEST_CASE("several processors each receive every record") {
