@@ -9,6 +9,7 @@
 #include <llmtrace/detail/hex.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/exporter.hpp>
+#include <llmtrace/otlp/detail/encoding_common.hpp>
 #include <llmtrace/span_data.hpp>
 
 #include <charconv>
@@ -23,10 +24,6 @@
 LLMTRACE_BEGIN_NAMESPACE
 
 namespace detail {
-
-/// W3C flags in the low byte; 0x100: the parent's remoteness is known; 0x200: the parent is remote.
-inline constexpr std::uint32_t otlp_flag_has_is_remote = 0x100;
-inline constexpr std::uint32_t otlp_flag_is_remote = 0x200;
 
 /// Appends OTLP/JSON text to a std::string through a raw cursor: each write makes room for its
 /// worst case first (one comparison), so the hot path is plain stores. Every string goes through
@@ -355,11 +352,6 @@ class otlp_json_writer {
   char* end_ = nullptr;
 };
 
-/// The span flags field: W3C flags plus the parent-remoteness bits.
-inline std::uint32_t otlp_span_flags(std::uint8_t trace_flags, bool remote) noexcept {
-  return trace_flags | otlp_flag_has_is_remote | (remote ? otlp_flag_is_remote : 0u);
-}
-
 inline void otlp_json_span(otlp_json_writer& w, const span_data& s) {
   w.raw("{\"traceId\":");
   w.append_hex(s.context.trace_id.data(), 16);
@@ -463,64 +455,6 @@ inline void otlp_json_scope(otlp_json_writer& w, const instrumentation_scope* sc
   w.put('}');
 }
 
-/// Orders the batch (of spans or log records) by resource, then scope (each in order of first
-/// appearance), so that each ResourceSpans/ResourceLogs and ScopeSpans/ScopeLogs is written once.
-/// Returns the record indices in that order and, through `group_end`, where each (resource, scope)
-/// group ends.
-struct otlp_grouping {
-  struct group {
-    const resource* res;
-    const instrumentation_scope* scope;
-    std::size_t res_rank;  // first-appearance rank of `res`
-    std::size_t count;
-    std::size_t offset;
-  };
-  std::vector<group> groups;         // in output order after build()
-  std::vector<std::uint32_t> order;  // span indices, grouped
-
-  template <typename Batch>
-  void build(const Batch& batch) {
-    const std::size_t n = batch.size();
-    std::vector<std::uint32_t> group_of(n);
-    std::vector<const resource*> resources;
-    std::size_t last = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto& s = batch[i];
-      std::size_t g = last;
-      if (groups.empty() || groups[g].res != s.resource || groups[g].scope != s.scope) {
-        for (g = 0; g < groups.size(); ++g)
-          if (groups[g].res == s.resource && groups[g].scope == s.scope) break;
-        if (g == groups.size()) {
-          std::size_t rank = 0;
-          while (rank < resources.size() && resources[rank] != s.resource) ++rank;
-          if (rank == resources.size()) resources.push_back(s.resource);
-          groups.push_back(group{s.resource, s.scope, rank, 0, 0});
-        }
-      }
-      last = g;
-      ++groups[g].count;
-      group_of[i] = static_cast<std::uint32_t>(g);
-    }
-    // Output order of groups: by resource rank, then first appearance (stable), as offsets.
-    std::vector<std::size_t> rank_of_group(groups.size());
-    std::size_t offset = 0, next = 0;
-    for (std::size_t r = 0; r < resources.size(); ++r)
-      for (std::size_t g = 0; g < groups.size(); ++g)
-        if (groups[g].res_rank == r) {
-          groups[g].offset = offset;
-          offset += groups[g].count;
-          rank_of_group[g] = next++;
-        }
-    order.assign(n, 0);
-    std::vector<std::size_t> fill(groups.size());
-    for (std::size_t g = 0; g < groups.size(); ++g) fill[g] = groups[g].offset;
-    for (std::size_t i = 0; i < n; ++i) order[fill[group_of[i]]++] = static_cast<std::uint32_t>(i);
-    std::vector<group> sorted(groups.size());
-    for (std::size_t g = 0; g < groups.size(); ++g) sorted[rank_of_group[g]] = groups[g];
-    groups.swap(sorted);
-  }
-};
-
 /// Writes `{"<resource_key>":[...]}` for `batch` (spans or log records): one entry per resource, one
 /// `<scope_key>` entry per instrumentation scope, each record written by `write_record(w, record)`
 /// inside `"<records_key>":[...]`.
@@ -531,13 +465,11 @@ void otlp_json_request(otlp_json_writer& w, const Batch& batch, std::string_view
   w.raw(resource_key);
   w.raw("\":[");
   if (!batch.empty()) {
-    otlp_grouping grouping;
+    otlp_grouping& grouping = otlp_grouping_scratch();
     grouping.build(batch);
     const auto& groups = grouping.groups;
     for (std::size_t g = 0; g < groups.size(); ++g) {
-      const bool new_resource = g == 0 || groups[g].res != groups[g - 1].res;
-      const bool last_of_resource = g + 1 == groups.size() || groups[g + 1].res != groups[g].res;
-      if (new_resource) {
+      if (grouping.opens_resource(g)) {
         if (g) w.put(',');
         w.put('{');
         otlp_json_resource(w, groups[g].res);
@@ -554,7 +486,7 @@ void otlp_json_request(otlp_json_writer& w, const Batch& batch, std::string_view
       w.raw("\":[");
       for (std::size_t k = 0; k < groups[g].count; ++k) {
         if (k) w.put(',');
-        write_record(w, batch[grouping.order[groups[g].offset + k]]);
+        write_record(w, batch[grouping.index(g, k)]);
       }
       w.put(']');
       if (groups[g].scope && !groups[g].scope->schema_url.empty()) {
@@ -562,7 +494,7 @@ void otlp_json_request(otlp_json_writer& w, const Batch& batch, std::string_view
         w.append_string(groups[g].scope->schema_url);
       }
       w.put('}');
-      if (last_of_resource) {
+      if (grouping.closes_resource(g)) {
         w.put(']');
         if (groups[g].res && !groups[g].res->schema_url.empty()) {
           w.raw(",\"schemaUrl\":");

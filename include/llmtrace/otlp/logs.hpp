@@ -182,24 +182,7 @@ namespace otlp {
 inline void encode_protobuf(const log_batch& records, std::string& out) {
   using namespace ::llmtrace::detail::pb;
   writer w(out);
-  if (!records.empty()) {
-    ::llmtrace::detail::otlp_grouping grouping;
-    grouping.build(records);
-    const auto& groups = grouping.groups;
-    std::size_t resource_at = 0;
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      const bool new_resource = g == 0 || groups[g].res != groups[g - 1].res;
-      const bool last_of_resource = g + 1 == groups.size() || groups[g + 1].res != groups[g].res;
-      if (new_resource) resource_at = begin_resource_spans(w, groups[g].res);  // ResourceLogs has the same layout
-      const std::size_t scope_at = w.begin_message(2, 3);
-      if (groups[g].scope) write_scope(w, *groups[g].scope);
-      for (std::size_t k = 0; k < groups[g].count; ++k)
-        write_log_record(w, records[grouping.order[groups[g].offset + k]]);
-      if (groups[g].scope && !groups[g].scope->schema_url.empty()) w.string_field(3, groups[g].scope->schema_url);
-      w.end_message(scope_at, 3);
-      if (last_of_resource) end_resource_spans(w, resource_at, groups[g].res);
-    }
-  }
+  write_resource_groups(w, records, [](writer& ww, const log_record& r) { write_log_record(ww, r); });
   w.finish();
 }
 

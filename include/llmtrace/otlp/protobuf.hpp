@@ -7,6 +7,7 @@
 #include <llmtrace/config.hpp>
 #include <llmtrace/detail/utf8.hpp>
 #include <llmtrace/exporter.hpp>
+#include <llmtrace/otlp/detail/encoding_common.hpp>
 #include <llmtrace/span_data.hpp>
 
 #include <cstddef>
@@ -357,11 +358,6 @@ inline void write_attributes(writer& w, std::uint32_t number, const attribute_se
 
 // ---- spans ----
 
-/// Span.flags / Span.Link.flags: the W3C flags, plus "remoteness known" (0x100) and "remote" (0x200).
-inline std::uint32_t otlp_flags(std::uint8_t trace_flags, bool remote) noexcept {
-  return std::uint32_t{trace_flags} | 0x100u | (remote ? 0x200u : 0u);
-}
-
 inline void write_span(writer& w, const span_data& s) {
   const std::size_t span_at = w.begin_message(2, 2);  // most spans take 128..16383 bytes
   {
@@ -396,7 +392,7 @@ inline void write_span(writer& w, const span_data& s) {
     if (!l.trace_state.empty()) w.string_field(3, l.trace_state);
     write_attributes(w, 4, l.attributes);
     if (l.attributes.dropped()) w.varint_field(5, l.attributes.dropped());
-    w.fixed32_field(6, otlp_flags(l.context.trace_flags, l.context.is_remote));
+    w.fixed32_field(6, otlp_span_flags(l.context.trace_flags, l.context.is_remote));
     w.end_message(at, 1);
   }
   if (s.dropped_links_count) w.varint_field(14, s.dropped_links_count);
@@ -408,7 +404,7 @@ inline void write_span(writer& w, const span_data& s) {
     w.varint_field(3, static_cast<std::uint64_t>(s.status));
   }
   // The parent's remoteness is always known here; a root span has no remote parent.
-  w.fixed32_field(16, otlp_flags(s.context.trace_flags, s.has_parent() && s.parent_is_remote));
+  w.fixed32_field(16, otlp_span_flags(s.context.trace_flags, s.has_parent() && s.parent_is_remote));
   w.end_message(span_at, 2);
 }
 
@@ -428,22 +424,6 @@ inline void write_scope(writer& w, const instrumentation_scope& sc) {
   w.end_message(at, 1);
 }
 
-/// A (resource, scope) pair seen in a batch, in order of first appearance.
-struct span_group {
-  const llmtrace::resource* resource;
-  const instrumentation_scope* scope;
-};
-
-/// Writes one ScopeSpans with every span of `batch` that belongs to `g`.
-inline void write_scope_spans(writer& w, const span_batch& batch, const span_group& g) {
-  const std::size_t at = w.begin_message(2, 3);
-  if (g.scope) write_scope(w, *g.scope);
-  for (const span_data& s : batch)
-    if (s.resource == g.resource && s.scope == g.scope) write_span(w, s);
-  if (g.scope && !g.scope->schema_url.empty()) w.string_field(3, g.scope->schema_url);
-  w.end_message(at, 3);
-}
-
 /// Opens a ResourceSpans (field 1 of the request) for `r`; close it with end_resource_spans().
 inline std::size_t begin_resource_spans(writer& w, const llmtrace::resource* r) {
   const std::size_t at = w.begin_message(1, 3);
@@ -455,10 +435,26 @@ inline void end_resource_spans(writer& w, std::size_t at, const llmtrace::resour
   w.end_message(at, 3);
 }
 
-/// Per-thread scratch for grouping a batch that mixes resources or scopes.
-inline std::vector<span_group>& group_scratch() {
-  thread_local std::vector<span_group> groups;
-  return groups;
+/// Writes `batch` (spans or log records) as the repeated field 1 of an export request: one
+/// ResourceSpans / ResourceLogs per resource, one ScopeSpans / ScopeLogs per scope (the two signals
+/// share the layout: resource 1, scopes 2, schema_url 3; scope 1, records 2, schema_url 3), each
+/// record written by `write_record(w, record)`.
+template <typename Batch, typename WriteRecord>
+void write_resource_groups(writer& w, const Batch& batch, WriteRecord write_record) {
+  if (batch.empty()) return;
+  otlp_grouping& grouping = otlp_grouping_scratch();
+  grouping.build(batch);
+  const auto& groups = grouping.groups;
+  std::size_t resource_at = 0;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (grouping.opens_resource(g)) resource_at = begin_resource_spans(w, groups[g].res);
+    const std::size_t scope_at = w.begin_message(2, 3);
+    if (groups[g].scope) write_scope(w, *groups[g].scope);
+    for (std::size_t k = 0; k < groups[g].count; ++k) write_record(w, batch[grouping.index(g, k)]);
+    if (groups[g].scope && !groups[g].scope->schema_url.empty()) w.string_field(3, groups[g].scope->schema_url);
+    w.end_message(scope_at, 3);
+    if (grouping.closes_resource(g)) end_resource_spans(w, resource_at, groups[g].res);
+  }
 }
 
 // ---- reading (collector responses) ----
@@ -547,42 +543,7 @@ namespace otlp {
 inline void encode_protobuf(const span_batch& spans, std::string& out) {
   using namespace ::llmtrace::detail::pb;
   writer w(out);
-  if (!spans.empty()) {
-    const span_group first{spans[0].resource, spans[0].scope};
-    bool uniform = true;
-    for (const span_data& s : spans)
-      if (s.resource != first.resource || s.scope != first.scope) {
-        uniform = false;
-        break;
-      }
-    if (uniform) {
-      const std::size_t at = begin_resource_spans(w, first.resource);
-      write_scope_spans(w, spans, first);
-      end_resource_spans(w, at, first.resource);
-    } else {
-      auto& groups = group_scratch();
-      groups.clear();
-      for (const span_data& s : spans) {
-        bool seen = false;
-        for (const auto& g : groups)
-          if (g.resource == s.resource && g.scope == s.scope) {
-            seen = true;
-            break;
-          }
-        if (!seen) groups.push_back(span_group{s.resource, s.scope});
-      }
-      for (std::size_t i = 0; i < groups.size(); ++i) {
-        const llmtrace::resource* r = groups[i].resource;
-        bool resource_done = false;
-        for (std::size_t j = 0; j < i && !resource_done; ++j) resource_done = groups[j].resource == r;
-        if (resource_done) continue;
-        const std::size_t at = begin_resource_spans(w, r);
-        for (std::size_t j = i; j < groups.size(); ++j)
-          if (groups[j].resource == r) write_scope_spans(w, spans, groups[j]);
-        end_resource_spans(w, at, r);
-      }
-    }
-  }
+  write_resource_groups(w, spans, [](writer& ww, const span_data& s) { write_span(ww, s); });
   w.finish();
 }
 
