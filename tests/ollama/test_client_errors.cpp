@@ -225,7 +225,7 @@ TEST_CASE("an error line inside a 200 stream: status -1, partial content kept (t
   CHECK(e.reason() == ol::error_reason::stream_error);
   CHECK(e.status() == -1);
   CHECK(e.http_status() == 200);
-  CHECK(e.server_message().rfind("error parsing tool call: raw=", 0) == 0);
+  CHECK(e.server_message() == "an error was encountered while running the model: unexpected EOF");
   CHECK(e.partial_content() == "alpha beta");
   CHECK_FALSE(e.retryable());
   const auto s = tr.one("chat llama3.2");
@@ -249,6 +249,42 @@ TEST_CASE("an error line inside a 200 stream: status -1, partial content kept (t
   g.prompt = "count";
   const auto e3 = expect_error([&] { (void)c.generate(g, [](const ol::generate_response&) { return true; }); });
   CHECK(e3.partial_content() == "one two three");
+}
+
+TEST_CASE("the current server's mid-stream error texts reach the error and the span exactly") {
+  // Texts from Ollama's llm/llama_server.go (runner crash with its stderr line, runner crash without
+  // one, tool-call arguments that are not JSON, a token loop), written by server/routes.go's
+  // streamResponse as one {"error"} line under HTTP 200.
+  tracing tr;
+  fake_ollama fake;
+  fake.set_reply("llama3.2", "alpha beta gamma delta epsilon");
+  const auto c = make_client(fake);
+  const char* const texts[] = {
+      llmtrace_test::ollama_stream_error::runner_out_of_memory,
+      llmtrace_test::ollama_stream_error::runner_unexpected_eof,
+      llmtrace_test::ollama_stream_error::invalid_tool_call_arguments,
+      llmtrace_test::ollama_stream_error::token_repeat_limit,
+  };
+  CHECK(std::string(texts[0]).find('\n') != std::string::npos);  // the runner's two stderr lines
+  for (const char* text : texts) {
+    CAPTURE(text);
+    llmtrace_test::stream_behaviour b;
+    b.mode = stream_mode::error_mid_stream;
+    b.after_chunks = 1;
+    b.error_message = text;
+    fake.set_next_mode(b);
+    const auto e =
+        expect_error([&] { (void)c.chat(chat_req("llama3.2", "hi"), [](const ol::chat_response&) { return true; }); });
+    CHECK(e.reason() == ol::error_reason::stream_error);
+    CHECK(e.status() == -1);
+    CHECK(e.server_message() == text);
+    CHECK(std::string(e.what()).find(text) != std::string::npos);
+    CHECK(e.partial_content() == "alpha");
+  }
+  const auto spans = tr.find("chat llama3.2");
+  REQUIRE(spans.size() == 4);
+  CHECK(spans[0].status_message == llmtrace_test::ollama_stream_error::runner_out_of_memory);
+  CHECK(spans[3].status_message == llmtrace_test::ollama_stream_error::token_repeat_limit);
 }
 
 TEST_CASE("EOF without done:true is an error with the partial content (tricky case 8)") {

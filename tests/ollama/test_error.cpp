@@ -45,7 +45,7 @@ TEST_CASE("transport failures") {
 
 TEST_CASE("mid-stream failures keep the partial output and report status -1") {
   const ol::error e(ol::error_reason::stream_error, "/api/generate", -1, 200, http::error_kind::none,
-                    "error parsing tool call", "partial text", "partial thought");
+                    "prediction aborted, token repeat limit reached", "partial text", "partial thought");
   CHECK(e.status() == -1);
   CHECK(e.http_status() == 200);
   CHECK(e.partial_content() == "partial text");
@@ -57,5 +57,5 @@ TEST_CASE("mid-stream failures keep the partial output and report status -1") {
   CHECK(eof.error_type() == "incomplete_stream");
   CHECK(ol::to_string(ol::error_reason::invalid_response) == "invalid_response");
   const std::runtime_error& base = e;  // one exception style: a std::runtime_error
-  CHECK(std::string(base.what()).find("error parsing tool call") != std::string::npos);
+  CHECK(std::string(base.what()).find("prediction aborted, token repeat limit reached") != std::string::npos);
 }

@@ -5,7 +5,8 @@
 // final done:true chunk, format errors as a 500 after the model loads, Go's base64 errors for images,
 // /api/ps expiry in the server's local offset (year ~2318 for a model kept forever), size_vram per
 // model, cloud aliases (remote_model / remote_host, 401 with signin_url when signed out), a prompt
-// cache (prompt_eval_count includes cached tokens, prompt_eval_duration does not), and model
+// cache (prompt_eval_count includes cached tokens, prompt_eval_duration does not), the current
+// server's mid-stream error texts (ollama_stream_error, from llm/llama_server.go), and model
 // management: /api/pull, /api/push, /api/create (NDJSON progress ending in "success" or an
 // {"error"} line, honouring the stream modes), /api/copy and /api/delete. The server runs on 127.0.0.1 on a free port
 // in background threads; the constructor returns once it is accepting connections and the destructor stops it
@@ -42,12 +43,32 @@ enum class stream_mode {
   drop_after_chunks,  // after `after_chunks` lines abort the connection (no terminating chunk)
 };
 
+// The texts the current server writes as the {"error"} line of a stream that has already started
+// (server/routes.go streamResponse: once a chunk is out, the status stays 200 and the error is one
+// more NDJSON line; not a StatusError, so 500 when nothing was written yet). They come from
+// llm/llama_server.go (Completion / Chat, the llama-server path every GGUF model uses since v0.30)
+// and llm/status.go (the runner's last stderr error line). A client that goes away mid-stream
+// sees nothing: the server's "context canceled" is never written to a closed connection.
+namespace ollama_stream_error {
+// The runner process died mid-generation (crash, GPU out of memory): "an error was encountered
+// while running the model: " + the runner's last error line(s) from its stderr...
+inline constexpr const char* runner_out_of_memory =
+    "an error was encountered while running the model: CUDA error\nCUDA error: out of memory";
+// ... or, when it left none, the stream read's own error.
+inline constexpr const char* runner_unexpected_eof = "an error was encountered while running the model: unexpected EOF";
+// The model's tool-call arguments are not JSON (chat; found when the final chunk is assembled).
+inline constexpr const char* invalid_tool_call_arguments =
+    "llama-server returned invalid tool call arguments for \"get_weather\": unexpected end of JSON input";
+// Generation stuck repeating one token (more than 100 times).
+inline constexpr const char* token_repeat_limit = "prediction aborted, token repeat limit reached";
+}  // namespace ollama_stream_error
+
 struct stream_behaviour {
   stream_mode mode = stream_mode::normal;
   std::size_t after_chunks = 2;  // for the error/eof/hang/drop modes
   std::uint64_t seed = 1;        // for random_splits
-  // for error_mid_stream; the default mimics a real tool-call parser failure
-  std::string error_message = "error parsing tool call: raw='{\"name\": \"get_weather\", \"arguments\": {'";
+  // for error_mid_stream; the default is the commonest one, a runner that died mid-generation
+  std::string error_message = ollama_stream_error::runner_unexpected_eof;
 };
 
 // A model the fake knows about. Names are matched the way Ollama does: "llama3.2",
