@@ -11,6 +11,7 @@
 #include <llmtrace/batch_processor.hpp>
 #include <llmtrace/config.hpp>
 #include <llmtrace/controls/pipeline.hpp>
+#include <llmtrace/controls/redact_logs.hpp>
 #include <llmtrace/env.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/exporter.hpp>
@@ -362,9 +363,13 @@ inline sdk_guard init(init_options options = {}) {
       log_multi->add(std::move(e));
       log_names.emplace_back("custom");
     }
-  if (log_console) lo.processors.push_back(std::make_unique<simple_log_processor>(std::move(log_console)));
+  // The same redaction as the spans' (GenAI events carry the captured content), on the export side.
+  if (log_console)
+    lo.processors.push_back(
+        std::make_unique<simple_log_processor>(with_log_redaction(std::move(log_console), redaction)));
   if (!log_multi->empty())
-    lo.processors.push_back(std::make_unique<batch_log_processor>(std::move(log_multi), log_batching));
+    lo.processors.push_back(
+        std::make_unique<batch_log_processor>(with_log_redaction(std::move(log_multi), redaction), log_batching));
   for (auto& p : options.log_processors) lo.processors.push_back(std::move(p));
   std::shared_ptr<logger_provider> logs;
   if (!lo.processors.empty()) {

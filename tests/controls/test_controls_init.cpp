@@ -1,7 +1,9 @@
 // The control stages combined in one pipeline built by llmtrace::init from the environment only
 // (LLMTRACE_REDACT, LLMTRACE_FILTER_SPANS, LLMTRACE_TAIL_KEEP), exporting OTLP/HTTP to the fake
 // collector; the payload is also read by the official OpenTelemetry JS decoders when node is there.
+// The same LLMTRACE_REDACT* configuration redacts the GenAI events init() exports as log records.
 #include <llmtrace/init.hpp>
+#include <llmtrace/logs/genai_events.hpp>
 #include <llmtrace/span.hpp>
 
 #include "core/test_support.hpp"
@@ -70,5 +72,93 @@ TEST_CASE("redaction, filtering and tail keep from the environment, combined, to
       continue;
     }
     CHECK(r.decoded.to_json() == llmtrace_test::js_decode(r.body, llmtrace_test::otlp_encoding::protobuf));
+  }
+}
+
+namespace {
+// Every string in a structured log value, depth first (to look for what must not leak).
+void redact_logs_collect_strings(const any_value& v, std::vector<std::string>& out) {
+  if (v.type() == any_value::kind::string) out.emplace_back(v.as_string());
+  for (std::size_t i = 0; i < v.size(); ++i) redact_logs_collect_strings(v.at(i), out);
+}
+}  // namespace
+
+TEST_CASE("LLMTRACE_REDACT / LLMTRACE_REDACT_KEYS redact GenAI events and log records before log export") {
+  env_var e1("LLMTRACE_REDACT", "email,api_key"), e2("LLMTRACE_REDACT_KEYS", "user.secret*"),
+      e3("OTEL_SDK_DISABLED", nullptr), e4("LLMTRACE_TAIL_KEEP", nullptr), e5("LLMTRACE_FILTER_SPANS", nullptr);
+  auto store = std::make_shared<in_memory_log_store>();
+  init_options o;
+  o.exporter_names = std::vector<std::string>{};
+  o.metric_exporter_names = std::vector<std::string>{};
+  o.log_exporter_names = std::vector<std::string>{};
+  o.log_exporters.push_back(std::make_unique<in_memory_log_exporter>(store));
+  auto guard = init(std::move(o));
+  REQUIRE(guard.active());
+  const auto t = guard.provider().get_tracer("test");
+  {
+    span chat(t, "chat llama3.2", span_kind::client, {{semconv::gen_ai_request_model, "llama3.2"}});
+    genai::emit_inference_details(
+        chat, R"([{"type":"text","content":"You help ada@example.com."}])",
+        R"([{"role":"user","parts":[{"type":"text","content":"my key is sk-abcdefghijklmnopqrstuvwxyz012345, mail bob@example.org"}]}])",
+        R"([{"role":"assistant","parts":[{"type":"text","content":"noted"}],"finish_reason":"stop"}])", {});
+  }
+  guard.logger_provider().get_logger("app").emit_with([](log_builder& b) {
+    b.body(std::string_view("login by carol@example.net"))
+        .attribute("client.mail", attribute_value("dave@example.com"))
+        .attribute("user.secret.token", attribute_value("hunter2"))
+        .structured("user.secret.tree", any_value::kvlist({{"k", "v"}}))
+        .structured("request", any_value::kvlist({{"from", "erin@example.com"}, {"n", 3}}));
+  });
+  REQUIRE(guard.force_flush());
+  const auto records = store->records();
+  REQUIRE(records.size() == 2);
+  const auto events = store->events(semconv::gen_ai_client_inference_operation_details);
+  REQUIRE(events.size() == 1);
+  const log_record& ev = events.front();
+  // The structure is kept: messages -> parts -> content, with the finds replaced in place.
+  const any_value* in = ev.find_structured(semconv::gen_ai_input_messages);
+  REQUIRE(in);
+  REQUIRE(in->type() == any_value::kind::array);
+  const any_value* parts = in->at(0).find("parts");
+  REQUIRE(parts);
+  const any_value* content = parts->at(0).find("content");
+  REQUIRE(content);
+  CHECK(content->as_string() == "my key is [REDACTED:api_key], mail [REDACTED:email]");
+  CHECK(in->at(0).find("role")->as_string() == "user");
+  const any_value* sys = ev.find_structured(semconv::gen_ai_system_instructions);
+  REQUIRE(sys);
+  CHECK(sys->at(0).find("content")->as_string() == "You help [REDACTED:email].");
+  const any_value* out = ev.find_structured(semconv::gen_ai_output_messages);
+  REQUIRE(out);
+  CHECK(out->at(0).find("parts")->at(0).find("content")->as_string() == "noted");
+  attribute_value count;
+  REQUIRE(ev.attributes.find(redacted_count_key, count));
+  CHECK(count.as_int() == 3);
+
+  const log_record* line = nullptr;
+  for (const auto& r : records)
+    if (r.event_name.empty()) line = &r;
+  REQUIRE(line);
+  CHECK(line->body.as_string() == "login by [REDACTED:email]");
+  attribute_value v;
+  REQUIRE(line->attributes.find("client.mail", v));
+  CHECK(v.as_string() == "[REDACTED:email]");
+  CHECK_FALSE(line->attributes.find("user.secret.token", v));
+  CHECK(line->find_structured("user.secret.tree") == nullptr);
+  const any_value* req = line->find_structured("request");
+  REQUIRE(req);
+  CHECK(req->find("from")->as_string() == "[REDACTED:email]");
+  CHECK(req->find("n")->as_int() == 3);
+
+  for (const auto& r : records) {
+    std::vector<std::string> strings;
+    redact_logs_collect_strings(r.body, strings);
+    for (const auto& a : r.structured_attributes) redact_logs_collect_strings(a.value, strings);
+    for (const attribute a : r.attributes)
+      if (a.value.type() == value_type::string) strings.emplace_back(a.value.as_string());
+    for (const auto& s : strings) {
+      CHECK(s.find("@example.") == std::string::npos);
+      CHECK(s.find("sk-abcdef") == std::string::npos);
+    }
   }
 }

@@ -935,6 +935,52 @@ class redactor {
   std::vector<compiled_pattern> compiled_;
 };
 
+namespace detail {
+
+/// What both redacting exporters (spans here, log records in redact_logs.hpp) do with a batch: each
+/// record through `redact(record, get_copy, scratch)` (which returns the record itself or a
+/// rewritten copy from get_copy()), then the results to `send(records, count)`. Copies and scratch
+/// buffers are reused batch after batch. `noun` names a record in error messages.
+template <typename Record>
+class redacting_batch {
+ public:
+  template <typename Batch, typename Redact, typename Send>
+  export_result run(const Batch& records, const char* noun, Redact&& redact, Send&& send) noexcept {
+    std::size_t used = 0;
+    try {
+      view_.clear();
+      view_.reserve(records.size());
+      for (const Record& r : records) {
+        try {
+          const Record& out = redact(
+              r,
+              [&]() -> Record& {
+                if (used == copies_.size()) copies_.push_back(std::make_unique<Record>());
+                return *copies_[used++];
+              },
+              scratch_);
+          view_.push_back(&out);
+        } catch (...) {
+          report_error(std::string("redaction failed (out of memory): ") + noun + " not exported");
+        }
+      }
+    } catch (...) {
+      report_error("redaction failed (out of memory): batch not exported");
+      return export_result::failure;
+    }
+    const export_result res = send(view_.data(), view_.size());
+    for (std::size_t i = 0; i < used; ++i) copies_[i]->trim();
+    return res;
+  }
+
+ private:
+  std::vector<const Record*> view_;
+  std::vector<std::unique_ptr<Record>> copies_;  // rewritten records, reused batch after batch
+  redact_scratch scratch_;
+};
+
+}  // namespace detail
+
 /// An exporter wrapper that redacts on the export side: the batch worker (or, behind a simple
 /// processor, the thread exporting) scans each span and hands `next` the span itself when nothing
 /// needs redacting (no copy, no allocation once its scratch buffers have grown) or a redacted copy.
@@ -951,31 +997,12 @@ class redacting_exporter final : public exporter {
 
   export_result export_batch(const span_batch& spans) noexcept override {
     if (!redactor_) return next_->export_batch(spans);
-    std::size_t used = 0;
-    try {
-      view_.clear();
-      view_.reserve(spans.size());
-      for (const span_data& s : spans) {
-        try {
-          const span_data& out = redactor_->redact_span(
-              s,
-              [&]() -> span_data& {
-                if (used == copies_.size()) copies_.push_back(std::make_unique<span_data>());
-                return *copies_[used++];
-              },
-              scratch_);
-          view_.push_back(&out);
-        } catch (...) {
-          detail::report_error("redaction failed (out of memory): span not exported");
-        }
-      }
-    } catch (...) {
-      detail::report_error("redaction failed (out of memory): batch not exported");
-      return export_result::failure;
-    }
-    const export_result r = next_->export_batch(span_batch(view_.data(), view_.size()));
-    for (std::size_t i = 0; i < used; ++i) copies_[i]->trim();
-    return r;
+    return batch_.run(
+        spans, "span",
+        [&](const span_data& s, auto&& copy, redact_scratch& sc) -> const span_data& {
+          return redactor_->redact_span(s, copy, sc);
+        },
+        [&](const span_data* const* p, std::size_t n) { return next_->export_batch(span_batch(p, n)); });
   }
   bool force_flush(std::chrono::milliseconds timeout) noexcept override { return next_->force_flush(timeout); }
   bool shutdown(std::chrono::milliseconds timeout) noexcept override { return next_->shutdown(timeout); }
@@ -986,9 +1013,7 @@ class redacting_exporter final : public exporter {
  private:
   std::shared_ptr<const redactor> redactor_;
   std::unique_ptr<exporter> next_;
-  std::vector<const span_data*> view_;
-  std::vector<std::unique_ptr<span_data>> copies_;  // rewritten spans, reused batch after batch
-  redact_scratch scratch_;
+  detail::redacting_batch<span_data> batch_;
 };
 
 /// `exp` behind a redacting_exporter when `r` changes anything, else `exp` itself.
