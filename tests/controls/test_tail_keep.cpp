@@ -1,7 +1,9 @@
 // Tests for llmtrace/controls/tail_keep.hpp: with a 10% ratio every error trace and every slow trace
 // arrives whole and exactly the traceidratio share of the rest (deterministic ids); children ending
 // after the root follow its decision; held memory stays under the caps when roots never end;
-// record_all() lets record-only spans be kept; LLMTRACE_TAIL_KEEP parses.
+// record_all() lets record-only spans be kept; traces whose root never ends are released after
+// max_wait; holding and deciding run on the stage's worker, not on the thread ending a span;
+// LLMTRACE_TAIL_KEEP parses. The stage is asynchronous: every check follows a force_flush.
 #include <llmtrace/controls/tail_keep.hpp>
 #include <llmtrace/exporters/in_memory.hpp>
 #include <llmtrace/span.hpp>
@@ -13,8 +15,10 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace llmtrace;
@@ -91,7 +95,9 @@ TEST_CASE("10% ratio: every error and slow trace arrives whole, and exactly the 
       must_keep.insert(root.span_context().trace_id.to_hex());
     else
       rest.push_back(root.span_context().trace_id);
+    if (i % 100 == 99) REQUIRE(p.provider->force_flush());  // the stage's per-thread queue holds 2048
   }
+  REQUIRE(p.provider->force_flush());
   const auto got = p.spans_per_trace();
   for (const auto& id : must_keep) {
     const auto it = got.find(id);
@@ -132,6 +138,7 @@ TEST_CASE("children ending after the root follow the root's decision") {
   dropped_root.end();
   kept_late.end();
   dropped_late.end();
+  REQUIRE(p.provider->force_flush());
   CHECK(p.store->find("kept").size() == 1);
   CHECK(p.store->find("kept.late").size() == 1);
   CHECK(p.store->find("dropped").empty());
@@ -152,8 +159,10 @@ TEST_CASE("held memory stays under the caps when roots never end") {
       roots.emplace_back(p.t, "never.ends", so);
       const context parent = roots.back().context();
       for (int c = 0; c < 2; ++c) span::detached(p.t, "child", parent).end();
+      if (i % 100 == 99) REQUIRE(p.provider->force_flush());
       REQUIRE(p.tail->tail_stats().held_spans <= 100);
     }
+    REQUIRE(p.provider->force_flush());
     const auto st = p.tail->tail_stats();
     CHECK(st.peak_held_spans <= 100);
     CHECK(st.released_early >= 1900);
@@ -175,8 +184,10 @@ TEST_CASE("held memory stays under the caps when roots never end") {
       so.make_current = false;
       roots.emplace_back(p.t, "never.ends", so);
       span::detached(p.t, "child", roots.back().context(), span_kind::internal, {{"payload", big}}).end();
+      if (i % 100 == 99) REQUIRE(p.provider->force_flush());
       REQUIRE(p.tail->tail_stats().held_bytes <= 64 * 1024);
     }
+    REQUIRE(p.provider->force_flush());
     const auto st = p.tail->tail_stats();
     CHECK(st.peak_held_bytes <= 64 * 1024);
     CHECK(st.held_spans < 32);
@@ -197,6 +208,7 @@ TEST_CASE("record_all: record-only spans reach the tail stage, and kept ones are
     span child(p.t, "child");
     child.set_status(status_code::error, "x");
   }
+  REQUIRE(p.provider->force_flush());
   CHECK(p.store->find("fine").empty());
   CHECK(p.store->find("failing").size() == 1);
   CHECK(p.store->find("child").size() == 1);
@@ -220,6 +232,7 @@ TEST_CASE("a named slow span or a slow first chunk keeps the trace; shutdown dec
     span root(p.t, "rag3");
     span chat(p.t, "chat llama3.2", span_kind::client, {{"gen_ai.response.time_to_first_chunk", 0.2}});
   }
+  REQUIRE(p.provider->force_flush());
   CHECK(p.store->find("rag").size() == 1);
   CHECK(p.store->find("rag2").size() == 1);
   CHECK(p.store->find("rag3").empty());
@@ -233,7 +246,7 @@ TEST_CASE("a named slow span or a slow first chunk keeps the trace; shutdown dec
 TEST_CASE("LLMTRACE_TAIL_KEEP syntax") {
   const auto o = tail_keep_options::parse(
       "errors, slow>2s, slow(chat*)>500ms, ttft>800ms, ratio=0.25, max_spans=4096, "
-      "max_bytes=16m");
+      "max_bytes=16m, max_wait=90s, queue=512");
   CHECK(o.errors);
   CHECK(o.slow_trace == std::chrono::seconds(2));
   REQUIRE(o.slow_spans.size() == 1);
@@ -243,6 +256,8 @@ TEST_CASE("LLMTRACE_TAIL_KEEP syntax") {
   CHECK(o.ratio == doctest::Approx(0.25));
   CHECK(o.max_spans == 4096);
   CHECK(o.max_bytes == 16u << 20);
+  CHECK(o.max_wait == std::chrono::seconds(90));
+  CHECK(o.queue_size == 512);
   std::vector<std::string> errors;
   set_error_handler([&](std::string_view m) { errors.emplace_back(m); });
   const auto bad = tail_keep_options::parse("ratio=2,slow>fast,sometimes");
@@ -256,4 +271,77 @@ TEST_CASE("LLMTRACE_TAIL_KEEP syntax") {
   REQUIRE(env);
   CHECK(env->ratio == doctest::Approx(0.1));
   CHECK_FALSE(tail_keep_options::from_env());
+}
+
+namespace {
+// Records the thread each exported span arrived on.
+struct tail_keep_thread_probe final : exporter {
+  std::mutex mu;
+  std::vector<std::thread::id> threads;
+  export_result export_batch(const span_batch& spans) noexcept override {
+    std::lock_guard<std::mutex> lk(mu);
+    for (std::size_t i = 0; i < spans.size(); ++i) threads.push_back(std::this_thread::get_id());
+    return export_result::success;
+  }
+};
+}  // namespace
+
+TEST_CASE("the thread ending a span only queues it: holding, deciding and forwarding run on the stage's worker") {
+  auto probe = std::make_unique<tail_keep_thread_probe>();
+  tail_keep_thread_probe* seen = probe.get();
+  provider_options po;
+  po.processors.push_back(std::make_unique<tail_keep_processor>(tail_keep_options::parse("ratio=1"),
+                                                                std::make_unique<simple_processor>(std::move(probe))));
+  tracer_provider provider(std::move(po));
+  const auto t = provider.get_tracer("test");
+  for (int i = 0; i < 10; ++i) {
+    span root(t, "request");
+    span child(t, "chat");
+  }
+  REQUIRE(provider.force_flush());
+  std::lock_guard<std::mutex> lk(seen->mu);
+  REQUIRE(seen->threads.size() == 20);
+  for (const auto& id : seen->threads) CHECK(id != std::this_thread::get_id());
+}
+
+TEST_CASE("max_wait releases traces whose root never ends, by what is known, then the ratio") {
+  pipeline p(tail_keep_options::parse("errors,ratio=0,max_wait=1m"));
+  const std::int64_t now = p.provider->now();
+  const std::int64_t long_ago = now - 10LL * 60 * 1'000'000'000;
+  span_start_options so;
+  so.make_current = false;
+  so.start_time_unix_nano = long_ago - 1'000'000;
+  span failing_root(p.t, "failing.open", so);  // never ends in this test
+  span quiet_root(p.t, "quiet.open", so);      // never ends either
+  {
+    const context parent = failing_root.context();
+    span_start_options co = so;
+    co.parent = &parent;
+    span c(p.t, "failing.child", co);
+    c.set_status(status_code::error, "boom");
+    c.end(long_ago);
+  }
+  {
+    const context parent = quiet_root.context();
+    span_start_options co = so;
+    co.parent = &parent;
+    span(p.t, "quiet.child", co).end(long_ago);
+  }
+  REQUIRE(p.provider->force_flush());
+  // Nothing newer has ended yet: both traces are still held.
+  CHECK(p.tail->tail_stats().held_spans == 2);
+  CHECK(p.store->size() == 0);
+  { span fresh(p.t, "fresh.child.of.nothing", span_kind::internal); }  // a root ending now (ratio 0: dropped)
+  REQUIRE(p.provider->force_flush());
+  const auto st = p.tail->tail_stats();
+  CHECK(st.timed_out == 2);
+  CHECK(st.held_spans == 0);
+  CHECK(p.store->find("failing.child").size() == 1);  // its error keeps it
+  CHECK(p.store->find("quiet.child").empty());        // ratio 0
+  // The roots, ending later, follow the decisions taken for their traces.
+  failing_root.end();
+  quiet_root.end();
+  REQUIRE(p.provider->force_flush());
+  CHECK(p.store->find("failing.open").size() == 1);
+  CHECK(p.store->find("quiet.open").empty());
 }
