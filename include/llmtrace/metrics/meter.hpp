@@ -1,8 +1,10 @@
 // llmtrace/metrics/meter.hpp: the meter provider (beside the tracer provider: same resource, its own
 // readers), meters per instrumentation scope, and the instruments: counter, up_down_counter,
 // histogram, and the observable counter / up-down counter / gauge whose callbacks run at collection.
-// The global meter provider is never null: a no-op until set. Thread-safety: instruments record from
-// any thread without a lock; creating meters and instruments takes the provider's registry lock.
+// The global meter provider is never null: a no-op until set. What collected data points to lives in a
+// registry the provider shares with its readers' export workers (see detail::meter_registry).
+// Thread-safety: instruments record from any thread without a lock; creating meters and instruments
+// takes the provider's registry lock.
 #pragma once
 
 #include <llmtrace/attributes.hpp>
@@ -192,6 +194,24 @@ inline bool valid_instrument_name(std::string_view n) noexcept {
 }
 }  // namespace detail
 
+namespace detail {
+/// What collected metrics point to: the provider's resource, its meters' scopes and its instruments
+/// (attribute sets, bucket bounds). The meter provider owns it through a shared_ptr and hands a
+/// reference to its readers (metric_reader::retain_while_exporting), so an export worker abandoned by
+/// a timed-out shutdown never reads a destroyed provider's data. Thread-safety: `resource` is
+/// immutable; `meters` and `storage` change under the provider's registry lock only.
+struct meter_registry {
+  struct meter_state {
+    instrumentation_scope scope;
+    std::vector<instrument_storage*> instruments;
+  };
+  explicit meter_registry(llmtrace::resource r) : resource(std::move(r)) {}
+  llmtrace::resource resource;
+  std::deque<meter_state> meters;                            // addresses stable (scopes are pointed to)
+  std::vector<std::unique_ptr<instrument_storage>> storage;  // every instrument, in creation order
+};
+}  // namespace detail
+
 /// Owns the metric pipeline: resource, readers, meters and their instruments.
 class meter_provider final : public detail::metric_producer {
  public:
@@ -209,13 +229,22 @@ class meter_provider final : public detail::metric_producer {
   metrics::meter get_meter(std::string_view name, std::string_view version = {}, std::string_view schema_url = {}) {
     if (!enabled_) return metrics::meter(this, 0);
     std::lock_guard<std::mutex> lk(mu_);
-    for (std::size_t i = 0; i < meters_.size(); ++i) {
-      const auto& s = meters_[i].scope;
+    auto& meters = reg_->meters;
+    for (std::size_t i = 0; i < meters.size(); ++i) {
+      const auto& s = meters[i].scope;
       if (s.name == name && s.version == version && s.schema_url == schema_url) return metrics::meter(this, i);
     }
-    meters_.emplace_back();
-    meters_.back().scope = instrumentation_scope{std::string(name), std::string(version), std::string(schema_url), {}};
-    return metrics::meter(this, meters_.size() - 1);
+    meters.emplace_back();
+    meters.back().scope = instrumentation_scope{std::string(name), std::string(version), std::string(schema_url), {}};
+    return metrics::meter(this, meters.size() - 1);
+  }
+
+  /// True when one of this provider's meters has an instrument named `name` (case-insensitive).
+  bool has_instrument(std::string_view name) {
+    std::lock_guard<std::mutex> lk(mu_);
+    for (const auto& st : reg_->storage)
+      if (llmtrace::detail::iequals(st->descriptor().name, name)) return true;
+    return false;
   }
 
   /// Exports what every push reader can export now; false on timeout or failure.
@@ -236,7 +265,21 @@ class meter_provider final : public detail::metric_producer {
     return ok;
   }
 
-  const llmtrace::resource& resource() const noexcept { return resource_; }
+  const llmtrace::resource& resource() const noexcept { return reg_->resource; }
+  /// The readers' counts summed (metric points exported and dropped, failed exports).
+  processor_stats stats() const noexcept {
+    processor_stats total;
+    for (const auto& r : readers_) {
+      const auto s = r->stats();
+      total.exported += s.exported;
+      total.dropped_queue += s.dropped_queue;
+      total.dropped_export += s.dropped_export;
+      total.dropped_shutdown += s.dropped_shutdown;
+      total.export_failures += s.export_failures;
+      total.queued += s.queued;
+    }
+    return total;
+  }
   bool active() const noexcept { return active_.load(std::memory_order_relaxed); }
   bool enabled() const noexcept { return enabled_; }
   std::size_t reader_count() const noexcept { return readers_.size(); }
@@ -257,15 +300,15 @@ class meter_provider final : public detail::metric_producer {
       rq.previous_time = last_collect_[slot];
       rq.now = now();
       rq.epoch = ++epoch_;
-      out.resource = &resource_;
+      out.resource = &reg_->resource;
       std::size_t scopes = 0;
       std::unique_lock<std::mutex> lk(mu_);
-      const std::size_t n_meters = meters_.size();
+      const std::size_t n_meters = reg_->meters.size();
       lk.unlock();
       if (out.scopes.size() < n_meters) out.scopes.resize(n_meters);
       for (std::size_t m = 0; m < n_meters; ++m) {
         lk.lock();
-        auto& ms = meters_[m];
+        auto& ms = reg_->meters[m];
         instruments_.assign(ms.instruments.begin(), ms.instruments.end());
         lk.unlock();
         auto& sc = out.scopes[scopes];
@@ -312,7 +355,7 @@ class meter_provider final : public detail::metric_producer {
         if (b.empty()) b = default_histogram_bounds();
       }
       std::lock_guard<std::mutex> lk(mu_);
-      auto& ms = meters_[index];
+      auto& ms = reg_->meters[index];
       for (auto& existing : ms.instruments) {
         const auto& e = existing->descriptor();
         if (llmtrace::detail::iequals(e.name, d.name)) {
@@ -324,8 +367,8 @@ class meter_provider final : public detail::metric_producer {
         }
       }
       detail::storage_config cfg = storage_;
-      storage_owned_.push_back(std::make_unique<detail::instrument_storage>(std::move(d), cfg, std::move(cb)));
-      ms.instruments.push_back(storage_owned_.back().get());
+      reg_->storage.push_back(std::make_unique<detail::instrument_storage>(std::move(d), cfg, std::move(cb)));
+      ms.instruments.push_back(reg_->storage.back().get());
       return ms.instruments.back();
     } catch (...) {
       llmtrace::detail::report_error("metrics: could not create an instrument (out of memory)");
@@ -337,7 +380,7 @@ class meter_provider final : public detail::metric_producer {
 
  private:
   meter_provider(meter_provider_options opt, bool enabled)
-      : resource_(std::move(opt.resource)),
+      : reg_(std::make_shared<detail::meter_registry>(std::move(opt.resource))),
         readers_(std::move(opt.readers)),
         clock_(opt.clock),
         enabled_(enabled),
@@ -349,6 +392,7 @@ class meter_provider final : public detail::metric_producer {
     storage_.stripes = opt.stripes ? opt.stripes : detail::default_stripes();
     start_ = now();
     last_collect_.assign(readers_.size(), start_);
+    for (auto& r : readers_) r->retain_while_exporting(reg_);
     for (std::size_t i = 0; i < readers_.size(); ++i) readers_[i]->attach(this, i);
   }
   static std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) noexcept {
@@ -357,12 +401,7 @@ class meter_provider final : public detail::metric_producer {
     return left.count() > 0 ? left : std::chrono::milliseconds(0);
   }
 
-  struct meter_state {
-    instrumentation_scope scope;
-    std::vector<detail::instrument_storage*> instruments;
-  };
-
-  llmtrace::resource resource_;
+  std::shared_ptr<detail::meter_registry> reg_;  // shared with the readers' export workers
   std::vector<std::unique_ptr<metric_reader>> readers_;
   clock_function clock_;
   bool enabled_;
@@ -370,9 +409,7 @@ class meter_provider final : public detail::metric_producer {
   std::atomic<bool> shut_down_{false};
   detail::storage_config storage_;
   std::int64_t start_ = 0;
-  std::mutex mu_;  // meters and instruments
-  std::deque<meter_state> meters_;
-  std::vector<std::unique_ptr<detail::instrument_storage>> storage_owned_;
+  std::mutex mu_;          // reg_->meters and reg_->storage
   std::mutex collect_mu_;  // one collection at a time
   std::vector<std::int64_t> last_collect_;
   std::vector<detail::instrument_storage*> instruments_;  // collector scratch

@@ -1,12 +1,15 @@
 // llmtrace/metrics/reader.hpp: metric readers. A reader is registered with one meter provider and
 // collects from it: on demand (manual_reader, e.g. a Prometheus scrape) or on a schedule
-// (periodic_exporting_reader: one background thread, bounded force_flush and shutdown).
+// (periodic_exporting_reader: one background thread, bounded force_flush and shutdown). A worker
+// abandoned by a timed-out shutdown shares ownership of everything it may still touch (the reader's
+// link to the provider, the provider's registry), so it never reads a destroyed reader or provider.
 // Thread-safety: collect, force_flush and shutdown are safe from any thread.
 #pragma once
 
 #include <llmtrace/config.hpp>
 #include <llmtrace/error.hpp>
 #include <llmtrace/metrics/data.hpp>
+#include <llmtrace/processor.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -31,6 +34,21 @@ class metric_producer {
   /// Fills `out` with the metrics for reader slot `slot`; false after shutdown.
   virtual bool produce(std::size_t slot, const metric_reader& reader, resource_metrics& out) noexcept = 0;
 };
+
+/// A reader's registration with its producer, shared with the reader's export worker: a worker that
+/// outlives its reader (abandoned by a timed-out shutdown) finds it detached instead of reading freed
+/// memory. Thread-safety: every member is read and written under `mu`.
+struct reader_link {
+  std::mutex mu;
+  metric_producer* producer = nullptr;  ///< null until attached and after shutdown
+  const metric_reader* reader = nullptr;
+  std::size_t slot = 0;
+  /// Collects into `out`; false when detached. Holding `mu` makes a detach wait for it.
+  bool collect(resource_metrics& out) noexcept {
+    std::lock_guard<std::mutex> lk(mu);
+    return producer && producer->produce(slot, *reader, out);
+  }
+};
 }  // namespace detail
 
 /// Collects metrics from the meter provider it is registered with (through meter_provider_options).
@@ -45,10 +63,7 @@ class metric_reader {
   virtual aggregation_temporality temporality(instrument_kind kind) const noexcept = 0;
 
   /// Collects now into `out`; false when the reader is not registered or was shut down.
-  bool collect(resource_metrics& out) noexcept {
-    std::lock_guard<std::mutex> lk(attach_mu_);
-    return producer_ && producer_->produce(slot_, *this, out);
-  }
+  bool collect(resource_metrics& out) noexcept { return link_->collect(out); }
 
   /// Exports what is collectable now (pull readers: nothing to do).
   virtual bool force_flush(std::chrono::milliseconds /*timeout*/) noexcept { return true; }
@@ -57,30 +72,39 @@ class metric_reader {
     detach();
     return true;
   }
+  /// Metric points this reader exported and dropped, and its failed exports (push readers; a pull
+  /// reader reports zeros). `queued` and the queue and shutdown drops are always 0: no queue.
+  virtual processor_stats stats() const noexcept { return {}; }
 
   /// Called by the meter provider when it registers this reader.
   void attach(detail::metric_producer* producer, std::size_t slot) noexcept {
     {
-      std::lock_guard<std::mutex> lk(attach_mu_);
-      producer_ = producer;
-      slot_ = slot;
+      std::lock_guard<std::mutex> lk(link_->mu);
+      link_->producer = producer;
+      link_->reader = this;
+      link_->slot = slot;
     }
     on_attached();
   }
+  /// Called once by the meter provider before attach(): `owner` keeps alive what collected data
+  /// points to (resource, scopes, attribute sets, bucket bounds). A reader that exports on its own
+  /// thread keeps it for as long as that thread may still read collected data, even past a shutdown
+  /// that timed out.
+  virtual void retain_while_exporting(std::shared_ptr<const void> /*owner*/) noexcept {}
 
  protected:
   /// A push reader starts its thread here.
   virtual void on_attached() noexcept {}
   /// Forgets the provider (waits for a collection in progress).
   void detach() noexcept {
-    std::lock_guard<std::mutex> lk(attach_mu_);
-    producer_ = nullptr;
+    std::lock_guard<std::mutex> lk(link_->mu);
+    link_->producer = nullptr;
   }
+  /// The registration, for a worker thread that may outlive this reader.
+  const std::shared_ptr<detail::reader_link>& link() const noexcept { return link_; }
 
  private:
-  std::mutex attach_mu_;
-  detail::metric_producer* producer_ = nullptr;
-  std::size_t slot_ = 0;
+  std::shared_ptr<detail::reader_link> link_ = std::make_shared<detail::reader_link>();
 };
 
 /// A reader that collects only when asked (collect()): for pull exporters and tests.
@@ -160,6 +184,19 @@ class periodic_exporting_reader final : public metric_reader {
 
   /// Exports that failed so far.
   std::uint64_t failed_exports() const noexcept { return st_->failures.load(std::memory_order_relaxed); }
+  /// Points in successful exports (exported), points in failed ones (dropped_export), failed exports.
+  processor_stats stats() const noexcept override {
+    processor_stats s;
+    s.exported = st_->exported_points.load(std::memory_order_relaxed);
+    s.dropped_export = st_->dropped_points.load(std::memory_order_relaxed);
+    s.export_failures = st_->failures.load(std::memory_order_relaxed);
+    return s;
+  }
+  /// The worker keeps `owner` (the provider's registry) until it returns.
+  void retain_while_exporting(std::shared_ptr<const void> owner) noexcept override {
+    std::lock_guard<std::mutex> lk(st_->mu);
+    st_->retained = std::move(owner);
+  }
 
  private:
   struct state {
@@ -173,7 +210,8 @@ class periodic_exporting_reader final : public metric_reader {
     std::thread worker;
     bool stopping = false, finished = false, abandoned = false, last_ok = true;
     std::uint64_t flush_requested = 0, flush_completed = 0;
-    std::atomic<std::uint64_t> failures{0};
+    std::atomic<std::uint64_t> failures{0}, exported_points{0}, dropped_points{0};
+    std::shared_ptr<const void> retained;  // what collected data points to (the provider's registry)
   };
 
   static void detail_report_timeout(std::chrono::milliseconds timeout) noexcept {
@@ -186,22 +224,25 @@ class periodic_exporting_reader final : public metric_reader {
     try {
       std::lock_guard<std::mutex> lk(st->mu);
       if (st->worker.joinable() || st->stopping) return;
-      st->worker = std::thread([this, st] { run(*st); });
+      // The worker shares the state, the link and (through the state) the provider's registry: it
+      // never touches `this`, which a timed-out shutdown may destroy while an export is in flight.
+      st->worker = std::thread([st, link = link()] { run(*st, *link); });
     } catch (...) {
       llmtrace::detail::report_error("metric reader: could not start its thread; metrics are not exported");
     }
   }
 
   /// One collection and export (the worker thread only).
-  bool export_once(state& st, resource_metrics& data) noexcept {
-    if (!collect(data)) return true;  // detached: nothing to export
+  static bool export_once(state& st, detail::reader_link& link, resource_metrics& data) noexcept {
+    if (!link.collect(data)) return true;  // detached: nothing to export
     if (data.empty() || !st.exp) return true;
     const bool ok = st.exp->export_metrics(data) == export_result::success;
+    (ok ? st.exported_points : st.dropped_points).fetch_add(data.point_count(), std::memory_order_relaxed);
     if (!ok) st.failures.fetch_add(1, std::memory_order_relaxed);
     return ok;
   }
 
-  void run(state& st) noexcept {
+  static void run(state& st, detail::reader_link& link) noexcept {
     resource_metrics data;
     std::unique_lock<std::mutex> lk(st.mu);
     auto next = std::chrono::steady_clock::now() + st.opt.interval;
@@ -210,10 +251,10 @@ class periodic_exporting_reader final : public metric_reader {
       const bool stop = st.stopping;
       const std::uint64_t target = st.flush_requested;
       lk.unlock();
-      const bool ok = export_once(st, data);
+      const bool ok = export_once(st, link, data);
       if (stop && st.exp) st.exp->shutdown(st.opt.timeout);
       lk.lock();
-      if (st.abandoned) return;  // the reader (and `this`) may be gone
+      if (st.abandoned) return;  // the reader may be gone; `st` and `link` are shared
       st.last_ok = ok;
       st.flush_completed = target;
       if (stop) {
