@@ -24,6 +24,7 @@
 #include <llmtrace/exporters/multi.hpp>
 #include <llmtrace/logs.hpp>
 #include <llmtrace/metrics.hpp>
+#include <llmtrace/metrics/sdk_health.hpp>
 #include <llmtrace/processor.hpp>
 #include <llmtrace/provider.hpp>
 #include <llmtrace/resource.hpp>
@@ -103,6 +104,9 @@ struct init_options {
   std::optional<metrics::temporality_preference> metric_temporality;
   /// Replaces OTEL_METRICS_EXEMPLAR_FILTER.
   std::optional<metrics::exemplar_filter> exemplar_filter;
+  /// Registers llmtrace's own health instruments (llmtrace.sdk.*, metrics/sdk_health.hpp) on the
+  /// installed meter provider, reading this init's tracer, logger and meter providers. On by default.
+  bool sdk_health = true;
   /// Redaction, filtering and tail keep in front of the exporters (controls/pipeline.hpp); each
   /// stage left unset here is read from its LLMTRACE_* variable. With tail keep on, the sampler is
   /// wrapped in record_all() so the tail stage sees the spans head sampling would drop.
@@ -272,7 +276,8 @@ std::vector<std::string> use_exporter_names(const std::vector<std::string>& requ
 /// OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT, OTEL_METRICS_EXEMPLAR_FILTER,
 /// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, OTEL_EXPORTER_OTLP_METRICS_* / OTEL_EXPORTER_OTLP_*
 /// and, for prometheus (which needs <llmtrace/exporters/prometheus_http.hpp> in the program),
-/// OTEL_EXPORTER_PROMETHEUS_HOST / _PORT; with no metric exporter, no meter provider is installed. Logs:
+/// OTEL_EXPORTER_PROMETHEUS_HOST / _PORT; with no metric exporter, no meter provider is installed; the meter
+/// provider gets llmtrace's own health instruments (llmtrace.sdk.*) unless init_options::sdk_health is false. Logs:
 /// OTEL_LOGS_EXPORTER (otlp [default], console, file, none; a list), OTEL_BLRP_*, the
 /// OTEL_LOGRECORD_ATTRIBUTE_* limits, OTEL_EXPORTER_OTLP_LOGS_* / OTEL_EXPORTER_OTLP_*, LLMTRACE_LOGS_FILE;
 /// with no log exporter at all, no logger provider is installed (logging stays a no-op). Reads OTEL_SDK_DISABLED (true:
@@ -441,6 +446,22 @@ inline sdk_guard init(init_options options = {}) {
 
   auto provider = std::make_shared<tracer_provider>(std::move(po));
   set_global_provider(provider);
+  if (meters && options.sdk_health) {
+    // This init's providers, not the global ones: the guard's final metric export runs after it has
+    // put the no-op providers back, and must still report the final counts.
+    const std::weak_ptr<const tracer_provider> spans = provider;
+    const std::weak_ptr<const logger_provider> log_records = logs;
+    metrics::observe_sdk_health(
+        *meters,
+        [spans] {
+          const auto p = spans.lock();
+          return p ? p->stats() : processor_stats{};
+        },
+        [log_records] {
+          const auto p = log_records.lock();
+          return p ? p->stats() : processor_stats{};
+        });
+  }
   const auto timeout = options.shutdown_timeout.count() > 0 ? options.shutdown_timeout : batching.export_timeout;
   return sdk_guard(std::move(provider), timeout, std::move(names), std::move(logs), std::move(log_names),
                    std::move(meters), std::move(metric_names));

@@ -218,3 +218,67 @@ TEST_CASE("init: metric exporters and readers of your own; init_options replace 
   REQUIRE(md->histogram_points.size() == 1);
   CHECK(md->histogram_points[0].exemplars.size() == 1);  // always_on from init_options, not the variable
 }
+
+namespace {
+
+/// The int value of `name`'s point (with llmtrace.drop.reason = `reason` when given); -1 when absent.
+std::int64_t init_health_value(const metrics::resource_metrics& rm, std::string_view name,
+                               std::string_view reason = {}) {
+  const auto* md = rm.find(name);
+  if (!md) return -1;
+  for (const auto& p : md->number_points)
+    if (reason.empty() || (p.attributes && p.attributes->get_string(semconv::llmtrace_drop_reason) == reason))
+      return p.as_int;
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("init: SDK health is on by default and its last export counts this init's spans and metric points") {
+  clean_env env;
+  env.set("OTEL_METRICS_EXPORTER", "none");
+  auto metric_store = std::make_shared<metrics::in_memory_metric_store>();
+  auto span_store = std::make_shared<in_memory_span_store>();
+  {
+    init_options o;
+    o.exporters.push_back(std::make_unique<in_memory_exporter>(span_store));
+    o.metric_exporters.push_back(std::make_unique<metrics::in_memory_metric_exporter>(metric_store));
+    auto g = init(std::move(o));
+    for (int i = 0; i < 3; ++i) span s("health work");
+    REQUIRE(g.force_flush());  // the spans, then a first metric export
+    REQUIRE(metric_store->size() == 1);
+    const auto first = metric_store->last();
+    CHECK(init_health_value(first, "llmtrace.sdk.spans.exported") == 3);
+    CHECK(init_health_value(first, "llmtrace.sdk.metric_points.exported") == 0);
+  }
+  // The guard took the providers out of the global slots before the final export: the health
+  // instruments still read this init's providers (the global ones would report 0 spans).
+  const auto all = metric_store->collections();
+  REQUIRE(all.size() == 2);
+  const auto& last = all.back();
+  CHECK(init_health_value(last, "llmtrace.sdk.spans.exported") == 3);
+  CHECK(init_health_value(last, "llmtrace.sdk.spans.dropped", "export_failed") == 0);
+  CHECK(init_health_value(last, "llmtrace.sdk.spans.queued") == 0);
+  CHECK(init_health_value(last, "llmtrace.sdk.log_records.exported") == 0);  // no log exporter: no provider
+  CHECK(init_health_value(last, "llmtrace.sdk.metric_points.exported") ==
+        static_cast<std::int64_t>(all.front().point_count()));
+  CHECK(init_health_value(last, "llmtrace.sdk.metric_points.dropped", "export_failed") == 0);
+  CHECK(init_health_value(last, "llmtrace.sdk.metric_points.export.failures") == 0);
+}
+
+TEST_CASE("init: init_options::sdk_health = false registers no llmtrace.sdk.* instrument") {
+  clean_env env;
+  env.set("OTEL_METRICS_EXPORTER", "none");
+  auto metric_store = std::make_shared<metrics::in_memory_metric_store>();
+  init_options o;
+  o.sdk_health = false;
+  o.metric_exporters.push_back(std::make_unique<metrics::in_memory_metric_exporter>(metric_store));
+  auto g = init(std::move(o));
+  CHECK_FALSE(g.meter_provider().has_instrument("llmtrace.sdk.spans.exported"));
+  metrics::get_meter("app").create_int64_counter("app.calls").add(1);
+  REQUIRE(g.force_flush());
+  const auto rm = metric_store->last();
+  CHECK(rm.find("app.calls") != nullptr);
+  CHECK(rm.find("llmtrace.sdk.spans.exported") == nullptr);
+  CHECK(rm.find("llmtrace.sdk.metric_points.exported") == nullptr);
+}
