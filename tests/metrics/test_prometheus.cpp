@@ -10,9 +10,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <map>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 using namespace llmtrace;
 using namespace metrics_test;
@@ -216,4 +224,239 @@ TEST_CASE("init: OTEL_METRICS_EXPORTER=prometheus serves the global meter provid
   httplib::Client after("127.0.0.1", port);  // the guard stopped the server
   after.set_connection_timeout(std::chrono::seconds(2));
   CHECK_FALSE(after.Get("/metrics"));
+}
+
+namespace {
+
+/// One sample line of a scraped text exposition: name, labels without `le`, `le` (buckets), value.
+struct scraped_prom_sample {
+  std::string name, labels, le;
+  double value = 0;
+};
+
+/// Parses a text-format (0.0.4) exposition strictly: "# HELP" / "# TYPE" comments and
+/// `name{labels} value` lines. False, with the reason, at the first line that does not parse.
+bool parse_scraped_prom_text(const std::string& body, std::vector<scraped_prom_sample>& out, std::string& why) {
+  out.clear();
+  if (body.empty() || body.back() != '\n') return why = "the exposition does not end with a newline", false;
+  std::size_t pos = 0;
+  while (pos < body.size()) {
+    const std::size_t eol = body.find('\n', pos);
+    const std::string line = body.substr(pos, eol - pos);
+    pos = eol + 1;
+    why = "bad line: '" + line + "'";
+    if (line.empty()) return false;
+    if (line[0] == '#') {
+      if (line.rfind("# HELP ", 0) != 0 && line.rfind("# TYPE ", 0) != 0) return false;
+      continue;
+    }
+    scraped_prom_sample s;
+    std::size_t i = 0;
+    while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '_' || line[i] == ':'))
+      ++i;
+    if (i == 0 || std::isdigit(static_cast<unsigned char>(line[0]))) return false;
+    s.name = line.substr(0, i);
+    std::string labels;
+    if (i < line.size() && line[i] == '{') {
+      const std::size_t start = ++i;
+      bool quoted = false;
+      for (; i < line.size(); ++i) {
+        const char c = line[i];
+        if (quoted) {
+          if (c == '\\')
+            ++i;
+          else if (c == '"')
+            quoted = false;
+        } else if (c == '"') {
+          quoted = true;
+        } else if (c == '}') {
+          break;
+        }
+      }
+      if (i >= line.size()) return false;
+      labels = line.substr(start, i - start);
+      ++i;
+    }
+    if (i >= line.size() || line[i] != ' ') return false;
+    const std::string value = line.substr(i + 1);
+    char* end = nullptr;
+    s.value = std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size()) return false;
+    // Split off le="..." (always the last label of a bucket line).
+    const std::size_t le = labels.rfind("le=\"");
+    if (le != std::string::npos && (le == 0 || labels[le - 1] == ',')) {
+      s.le = labels.substr(le + 4, labels.size() - le - 5);
+      labels.erase(le == 0 ? 0 : le - 1);
+    }
+    s.labels = labels;
+    out.push_back(std::move(s));
+  }
+  why.clear();
+  return true;
+}
+
+/// What one scraper remembers between its scrapes, and the invariants it checks on each.
+struct prom_scrape_checker {
+  std::map<std::string, double> counters;              // name{labels} of every *_total
+  std::map<std::string, std::vector<double>> buckets;  // histogram series -> cumulative bucket counts
+  std::map<std::string, double> counts;                // histogram series -> _count
+  std::vector<std::string> failures;
+
+  void fail(const std::string& what) {
+    if (failures.size() < 10) failures.push_back(what);
+  }
+  void check(const std::vector<scraped_prom_sample>& samples) {
+    std::map<std::string, double> now_counters, now_counts;
+    std::map<std::string, std::vector<std::pair<double, double>>> now_buckets;  // le -> count, in order
+    const auto ends_with = [](const std::string& s, const char* suffix) {
+      const std::size_t n = std::strlen(suffix);
+      return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+    };
+    for (const auto& s : samples) {
+      const std::string key = s.name + "{" + s.labels + "}";
+      if (ends_with(s.name, "_total")) {
+        now_counters[key] = s.value;
+      } else if (ends_with(s.name, "_bucket")) {
+        if (s.le.empty()) fail("a bucket without le: " + key);
+        const double le = s.le == "+Inf" ? std::numeric_limits<double>::infinity() : std::strtod(s.le.c_str(), nullptr);
+        now_buckets[s.name.substr(0, s.name.size() - 7) + "{" + s.labels + "}"].emplace_back(le, s.value);
+      } else if (ends_with(s.name, "_count")) {
+        now_counts[s.name.substr(0, s.name.size() - 6) + "{" + s.labels + "}"] = s.value;
+      }
+    }
+    for (const auto& c : now_counters) {
+      const auto prev = counters.find(c.first);
+      if (prev != counters.end() && c.second < prev->second)
+        fail("counter " + c.first + " went down: " + std::to_string(prev->second) + " -> " + std::to_string(c.second));
+      counters[c.first] = c.second;
+    }
+    for (const auto& h : now_buckets) {
+      const auto& b = h.second;
+      if (b.empty() || b.back().first != std::numeric_limits<double>::infinity()) fail(h.first + ": no +Inf bucket");
+      std::vector<double> cum;
+      for (std::size_t i = 0; i < b.size(); ++i) {
+        if (i && !(b[i].first > b[i - 1].first)) fail(h.first + ": le bounds not increasing");
+        if (i && b[i].second < b[i - 1].second) fail(h.first + ": bucket counts not monotone");
+        cum.push_back(b[i].second);
+      }
+      const auto count = now_counts.find(h.first);
+      if (count == now_counts.end())
+        fail(h.first + ": no _count");
+      else if (!b.empty() && count->second != b.back().second)
+        fail(h.first + ": _count " + std::to_string(count->second) + " != +Inf bucket " +
+             std::to_string(b.back().second));
+      auto& prev = buckets[h.first];
+      if (prev.size() == cum.size())
+        for (std::size_t i = 0; i < cum.size(); ++i)
+          if (cum[i] < prev[i]) fail(h.first + ": a cumulative bucket went down between scrapes");
+      prev = cum;
+      if (count != now_counts.end()) {
+        if (counts.count(h.first) && count->second < counts[h.first]) fail(h.first + ": _count went down");
+        counts[h.first] = count->second;
+      }
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "the /metrics endpoint scraped over and over while threads record: every scrape parses and stays consistent") {
+  m::prometheus_options po;
+  po.host = "127.0.0.1";
+  po.port = 0;
+  auto reader = std::make_unique<m::prometheus_reader>(po);
+  auto* r = reader.get();
+  m::meter_provider_options o;
+  o.readers.push_back(std::move(reader));
+  auto provider = std::make_shared<m::meter_provider>(std::move(o));
+  auto meter = provider->get_meter("scrape.race");
+  auto calls = meter.create_int64_counter("race.calls", "{call}");
+  auto tokens = meter.create_double_counter("race.tokens", "{token}");
+  auto latency = meter.create_double_histogram("race.latency", "s", "", {duration_bounds});
+  REQUIRE(r->port() > 0);
+
+  constexpr int recorders = 3, scrapers = 2, scrapes_each = 25;
+  std::atomic<bool> stop{false};
+  std::atomic<int> scraping{scrapers};
+  std::vector<std::int64_t> recorded(recorders, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < recorders; ++t)
+    threads.emplace_back([&, t] {
+      const char* model = t % 2 ? "llama3.2" : "qwen3";
+      const attribute attrs[] = {{"gen_ai.request.model", model}, {"thread.parity", static_cast<std::int64_t>(t % 2)}};
+      const attribute_list al(attrs, 2);
+      std::int64_t n = 0;
+      // Record until every scraper is done, and at least a few thousand times.
+      while (!stop.load(std::memory_order_relaxed) || n < 2000) {
+        calls.add(1, al);
+        tokens.add(0.5, al);
+        latency.record(0.005 * static_cast<double>(n % 400), al);
+        ++n;
+      }
+      recorded[static_cast<std::size_t>(t)] = n;
+    });
+  std::vector<prom_scrape_checker> checkers(scrapers);
+  std::vector<int> parsed(scrapers, 0);
+  for (int s = 0; s < scrapers; ++s)
+    threads.emplace_back([&, s] {
+      httplib::Client client("127.0.0.1", r->port());
+      auto& checker = checkers[static_cast<std::size_t>(s)];
+      std::vector<scraped_prom_sample> samples;
+      std::string why;
+      for (int i = 0; i < scrapes_each; ++i) {
+        auto res = client.Get("/metrics");
+        if (!res || res->status != 200) {
+          checker.fail("scrape " + std::to_string(i) + " failed");
+          continue;
+        }
+        if (!parse_scraped_prom_text(res->body, samples, why)) {
+          checker.fail("scrape " + std::to_string(i) + " does not parse: " + why);
+          continue;
+        }
+        checker.check(samples);
+        ++parsed[static_cast<std::size_t>(s)];
+      }
+      if (scraping.fetch_sub(1) == 1) stop.store(true);
+    });
+  for (auto& th : threads) th.join();
+
+  for (int s = 0; s < scrapers; ++s) {
+    const auto& checker = checkers[static_cast<std::size_t>(s)];
+    INFO("scraper " << s);
+    for (const auto& f : checker.failures) FAIL_CHECK(f);
+    CHECK(parsed[static_cast<std::size_t>(s)] == scrapes_each);
+    CHECK(checker.counters.size() == 4);  // two series each of race_calls_total and race_tokens_total
+    CHECK(checker.counts.size() == 2);
+  }
+  // After the recorders stopped, a last scrape has the exact totals.
+  httplib::Client client("127.0.0.1", r->port());
+  auto res = client.Get("/metrics");
+  REQUIRE(res);
+  std::vector<scraped_prom_sample> samples;
+  std::string why;
+  REQUIRE_MESSAGE(parse_scraped_prom_text(res->body, samples, why), why);
+  prom_scrape_checker last = checkers[0];
+  last.failures.clear();
+  last.check(samples);
+  for (const auto& f : last.failures) FAIL_CHECK(f);
+  double calls_total = 0, count_total = 0;
+  for (const auto& c : last.counters)
+    if (c.first.rfind("race_calls_total{", 0) == 0) calls_total += c.second;
+  for (const auto& c : last.counts) count_total += c.second;
+  const double expected = static_cast<double>(recorded[0] + recorded[1] + recorded[2]);
+  CHECK(calls_total == expected);
+  CHECK(count_total == expected);
+  CHECK(provider->shutdown());
+
+  // The parser and the checker can fail: a broken line, a counter going down, _count != +Inf.
+  CHECK_FALSE(parse_scraped_prom_text("x{a=\"1\" 2\n", samples, why));
+  CHECK_FALSE(parse_scraped_prom_text("x 2", samples, why));
+  prom_scrape_checker probe_checker;
+  REQUIRE(parse_scraped_prom_text("c_total{a=\"1\"} 5\n", samples, why));
+  probe_checker.check(samples);
+  REQUIRE(parse_scraped_prom_text("c_total{a=\"1\"} 4\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_count 3\n",
+                                  samples, why));
+  probe_checker.check(samples);
+  CHECK(probe_checker.failures.size() == 3);
 }
