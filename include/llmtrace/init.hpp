@@ -105,8 +105,10 @@ struct init_options {
   /// Replaces OTEL_METRICS_EXEMPLAR_FILTER.
   std::optional<metrics::exemplar_filter> exemplar_filter;
   /// Registers llmtrace's own health instruments (llmtrace.sdk.*, metrics/sdk_health.hpp) on the
-  /// installed meter provider, reading this init's tracer, logger and meter providers. On by default.
-  bool sdk_health = true;
+  /// installed meter provider, reading this init's tracer, logger and meter providers. Off by default
+  /// for now: with it on, every export (the one at exit included) has points even when the program
+  /// records no metric, so a program without a collector reports a failed metric export at exit.
+  bool sdk_health = false;
   /// Redaction, filtering and tail keep in front of the exporters (controls/pipeline.hpp); each
   /// stage left unset here is read from its LLMTRACE_* variable. With tail keep on, the sampler is
   /// wrapped in record_all() so the tail stage sees the spans head sampling would drop.
@@ -277,7 +279,7 @@ std::vector<std::string> use_exporter_names(const std::vector<std::string>& requ
 /// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, OTEL_EXPORTER_OTLP_METRICS_* / OTEL_EXPORTER_OTLP_*
 /// and, for prometheus (which needs <llmtrace/exporters/prometheus_http.hpp> in the program),
 /// OTEL_EXPORTER_PROMETHEUS_HOST / _PORT; with no metric exporter, no meter provider is installed; the meter
-/// provider gets llmtrace's own health instruments (llmtrace.sdk.*) unless init_options::sdk_health is false. Logs:
+/// provider gets llmtrace's own health instruments (llmtrace.sdk.*) when init_options::sdk_health is true. Logs:
 /// OTEL_LOGS_EXPORTER (otlp [default], console, file, none; a list), OTEL_BLRP_*, the
 /// OTEL_LOGRECORD_ATTRIBUTE_* limits, OTEL_EXPORTER_OTLP_LOGS_* / OTEL_EXPORTER_OTLP_*, LLMTRACE_LOGS_FILE;
 /// with no log exporter at all, no logger provider is installed (logging stays a no-op). Reads OTEL_SDK_DISABLED (true:

@@ -234,7 +234,8 @@ std::int64_t init_health_value(const metrics::resource_metrics& rm, std::string_
 
 }  // namespace
 
-TEST_CASE("init: SDK health is on by default and its last export counts this init's spans and metric points") {
+TEST_CASE(
+    "init: init_options::sdk_health registers SDK health; its last export counts this init's spans and metric points") {
   clean_env env;
   env.set("OTEL_METRICS_EXPORTER", "none");
   auto metric_store = std::make_shared<metrics::in_memory_metric_store>();
@@ -243,6 +244,7 @@ TEST_CASE("init: SDK health is on by default and its last export counts this ini
     init_options o;
     o.exporters.push_back(std::make_unique<in_memory_exporter>(span_store));
     o.metric_exporters.push_back(std::make_unique<metrics::in_memory_metric_exporter>(metric_store));
+    o.sdk_health = true;
     auto g = init(std::move(o));
     for (int i = 0; i < 3; ++i) span s("health work");
     REQUIRE(g.force_flush());  // the spans, then a first metric export
@@ -266,12 +268,11 @@ TEST_CASE("init: SDK health is on by default and its last export counts this ini
   CHECK(init_health_value(last, "llmtrace.sdk.metric_points.export.failures") == 0);
 }
 
-TEST_CASE("init: init_options::sdk_health = false registers no llmtrace.sdk.* instrument") {
+TEST_CASE("init: without init_options::sdk_health (the default) no llmtrace.sdk.* instrument is registered") {
   clean_env env;
   env.set("OTEL_METRICS_EXPORTER", "none");
   auto metric_store = std::make_shared<metrics::in_memory_metric_store>();
   init_options o;
-  o.sdk_health = false;
   o.metric_exporters.push_back(std::make_unique<metrics::in_memory_metric_exporter>(metric_store));
   auto g = init(std::move(o));
   CHECK_FALSE(g.meter_provider().has_instrument("llmtrace.sdk.spans.exported"));

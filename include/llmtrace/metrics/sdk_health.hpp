@@ -1,7 +1,7 @@
 // llmtrace/metrics/sdk_health.hpp: llmtrace's own health as observable instruments (spans, log
 // records and metric points exported, dropped by cause, failed exports, queue use), read at each
 // collection from the tracer and logger providers' processor counters and the meter provider's
-// readers. llmtrace::init registers them on the meter provider it installs.
+// readers. llmtrace::init registers them when init_options::sdk_health is true.
 // Thread-safety: observe_sdk_health may be called from any thread (once per meter provider takes
 // effect); the callbacks run on the collecting thread and only read atomic counters.
 #pragma once
