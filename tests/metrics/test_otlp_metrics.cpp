@@ -118,5 +118,7 @@ TEST_CASE("console table: percentiles from buckets in human units") {
   CHECK(m::histogram_quantile(p, 0.99) <= 0.3);  // never past the max
   CHECK(m::detail::human_value(0.25, "s") == "250 ms");
   CHECK(m::detail::human_value(421, "{token}") == "421 tokens");
+  CHECK(m::detail::human_value(50, "{token}/s") == "50 tokens/s");
+  CHECK(m::detail::human_value(3, "{request") == "3 {request");  // an unclosed brace stays as written
   CHECK(m::detail::human_value(2.0 * 1024 * 1024, "By") == "2 MiB");
 }

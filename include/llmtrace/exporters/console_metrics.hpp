@@ -48,7 +48,7 @@ inline double histogram_quantile(const histogram_point& p, double q) noexcept {
 namespace detail {
 
 /// A value in the unit a person reads: seconds as ns / µs / ms / s, bytes as B / KiB / MiB / GiB,
-/// {token} as tokens, anything else with its unit (annotations without braces).
+/// {token} as tokens ({token}/s as tokens/s), anything else with its unit (annotations without braces).
 inline std::string human_value(double v, std::string_view unit) {
   char buf[64];
   const auto fmt = [&](double x, const char* suffix) {
@@ -73,10 +73,20 @@ inline std::string human_value(double v, std::string_view unit) {
     if (a >= 1024.0) return fmt(v / 1024.0, " KiB");
     return fmt(v, " B");
   }
-  if (unit.size() >= 2 && unit.front() == '{' && unit.back() == '}') {
-    std::string word(unit.substr(1, unit.size() - 2));
-    if (!word.empty() && word.back() != 's') word += "s";
-    return fmt(v, (" " + word).c_str());
+  if (unit.find('{') != std::string_view::npos) {  // annotations as plural words: {token}/s -> tokens/s
+    std::string text;
+    for (std::size_t i = 0; i < unit.size();) {
+      const std::size_t close = unit[i] == '{' ? unit.find('}', i) : std::string_view::npos;
+      if (close == std::string_view::npos) {
+        text.push_back(unit[i++]);
+        continue;
+      }
+      std::string word(unit.substr(i + 1, close - i - 1));
+      if (!word.empty() && word.back() != 's') word += "s";
+      text += word;
+      i = close + 1;
+    }
+    return fmt(v, (" " + text).c_str());
   }
   if (unit.empty() || unit == "1") return fmt(v, "");
   return fmt(v, (" " + std::string(unit)).c_str());
