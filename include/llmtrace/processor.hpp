@@ -34,6 +34,18 @@ struct processor_stats {
   std::uint64_t filtered = 0;          ///< removed on purpose by a filter stage (not a drop)
   std::uint64_t not_kept = 0;          ///< of traces a tail-keep stage decided not to export (not a drop)
   std::uint64_t dropped() const noexcept { return dropped_queue + dropped_export + dropped_shutdown; }
+  /// Adds another stage's counts (the providers and fan-outs sum their processors' this way).
+  processor_stats& operator+=(const processor_stats& o) noexcept {
+    exported += o.exported;
+    dropped_queue += o.dropped_queue;
+    dropped_export += o.dropped_export;
+    dropped_shutdown += o.dropped_shutdown;
+    export_failures += o.export_failures;
+    queued += o.queued;
+    filtered += o.filtered;
+    not_kept += o.not_kept;
+    return *this;
+  }
 };
 
 class span_processor {

@@ -100,17 +100,7 @@ class tracer_provider {
   /// Span counts summed over the processors.
   processor_stats stats() const noexcept {
     processor_stats total;
-    for (const auto& p : processors_) {
-      const auto s = p->stats();
-      total.exported += s.exported;
-      total.dropped_queue += s.dropped_queue;
-      total.dropped_export += s.dropped_export;
-      total.dropped_shutdown += s.dropped_shutdown;
-      total.export_failures += s.export_failures;
-      total.queued += s.queued;
-      total.filtered += s.filtered;
-      total.not_kept += s.not_kept;
-    }
+    for (const auto& p : processors_) total += p->stats();
     return total;
   }
 

@@ -75,17 +75,7 @@ class fanout_processor final : public span_processor {
   }
   processor_stats stats() const noexcept override {
     processor_stats total;
-    for (const auto& t : targets_) {
-      const auto s = t->stats();
-      total.exported += s.exported;
-      total.dropped_queue += s.dropped_queue;
-      total.dropped_export += s.dropped_export;
-      total.dropped_shutdown += s.dropped_shutdown;
-      total.export_failures += s.export_failures;
-      total.queued += s.queued;
-      total.filtered += s.filtered;
-      total.not_kept += s.not_kept;
-    }
+    for (const auto& t : targets_) total += t->stats();
     return total;
   }
 

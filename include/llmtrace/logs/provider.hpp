@@ -176,15 +176,7 @@ class logger_provider {
   /// Record counts summed over the processors.
   processor_stats stats() const noexcept {
     processor_stats total;
-    for (const auto& p : processors_) {
-      const auto s = p->stats();
-      total.exported += s.exported;
-      total.dropped_queue += s.dropped_queue;
-      total.dropped_export += s.dropped_export;
-      total.dropped_shutdown += s.dropped_shutdown;
-      total.export_failures += s.export_failures;
-      total.queued += s.queued;
-    }
+    for (const auto& p : processors_) total += p->stats();
     return total;
   }
 

@@ -269,15 +269,7 @@ class meter_provider final : public detail::metric_producer {
   /// The readers' counts summed (metric points exported and dropped, failed exports).
   processor_stats stats() const noexcept {
     processor_stats total;
-    for (const auto& r : readers_) {
-      const auto s = r->stats();
-      total.exported += s.exported;
-      total.dropped_queue += s.dropped_queue;
-      total.dropped_export += s.dropped_export;
-      total.dropped_shutdown += s.dropped_shutdown;
-      total.export_failures += s.export_failures;
-      total.queued += s.queued;
-    }
+    for (const auto& r : readers_) total += r->stats();
     return total;
   }
   bool active() const noexcept { return active_.load(std::memory_order_relaxed); }
