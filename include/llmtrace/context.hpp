@@ -143,15 +143,17 @@ inline context_stack* thread_context() noexcept {
   return LLMTRACE_LIKELY(s != nullptr) ? s : make_thread_context();
 }
 
-/// Pushes an entry (copied in) and returns the token to pass to pop_context (empty on failure).
-inline context_token push_context(const span_context& sc, const std::string* ts) noexcept {
+/// Pushes an entry (copied in) and sets `t` to the token to pass to pop_context (empty on failure).
+/// Writing the caller's token in place (rather than returning it) spares the span hot path a copy that
+/// would read the token's fields right after they were stored.
+inline void push_context(const span_context& sc, const std::string* ts, context_token& t) noexcept {
+  t = context_token{};
   context_stack* st = thread_context();
-  if (LLMTRACE_UNLIKELY(!st)) return {};
+  if (LLMTRACE_UNLIKELY(!st)) return;
   // Entries ended on other threads are dead: drop the dead ones on top before pushing.
   while (st->depth > 0 && st->depth <= context_stack::capacity &&
          (st->entries[st->depth - 1].state.load(std::memory_order_relaxed) & 1) == 0)
     --st->depth;
-  context_token t;
   t.stack = st;
   if (LLMTRACE_LIKELY(st->depth < context_stack::capacity)) {
     auto& e = st->entries[st->depth];
@@ -172,6 +174,12 @@ inline context_token push_context(const span_context& sc, const std::string* ts)
     report_error("context stack deeper than 128 spans: deeper spans are not made current");
   }
   t.depth = ++st->depth;
+}
+
+/// Pushes an entry (copied in) and returns the token to pass to pop_context (empty on failure).
+inline context_token push_context(const span_context& sc, const std::string* ts) noexcept {
+  context_token t;
+  push_context(sc, ts, t);
   return t;
 }
 
@@ -264,7 +272,7 @@ class [[nodiscard]] context_scope {
   /// clears the current baggage for the scope).
   explicit context_scope(context ctx) noexcept
       : ctx_(std::move(ctx)), previous_baggage_(detail::current_baggage_slot()) {
-    if (ctx_.valid()) token_ = detail::push_context(ctx_.span(), &ctx_.trace_state());
+    if (ctx_.valid()) detail::push_context(ctx_.span(), &ctx_.trace_state(), token_);
     detail::current_baggage_slot() = &ctx_.baggage();
   }
   ~context_scope() {

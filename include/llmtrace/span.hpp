@@ -283,31 +283,33 @@ class [[nodiscard]] span {
     tracer_provider* p = t.provider();
     if (!p || !p->active()) return;  // no-op provider: the current context stays as it is
     prov_ = p;
-    llmtrace::span_context parent;
+    // The parent by reference (its entry on this thread's context stack, or the explicit context):
+    // nothing is copied before the ids are made.
+    const llmtrace::span_context* parent = &detail::no_span_context;
     const std::string* parent_ts = nullptr;
     if (o.parent) {
-      parent = o.parent->span();
+      parent = &o.parent->span();
       parent_ts = &o.parent->trace_state();
     } else if (!o.new_root) {
       if (const auto* e = detail::current_entry()) {
-        parent = e->sc;
+        parent = &e->sc;
         parent_ts = &e->trace_state;
       }
     }
-    const bool has_parent = parent.valid();
-    sc_.trace_id = has_parent ? parent.trace_id : p->make_trace_id();
+    const bool has_parent = parent->valid();
+    sc_.trace_id = has_parent ? parent->trace_id : p->make_trace_id();
     sc_.span_id = p->make_span_id();
     sc_.is_remote = false;
     const auto decision =
-        p->sampler().should_sample(sampling_parameters{parent, sc_.trace_id, name, o.kind, o.attributes});
+        p->sampler().should_sample(sampling_parameters{*parent, sc_.trace_id, name, o.kind, o.attributes});
     sc_.trace_flags = decision == sampling_decision::record_and_sample ? trace_flag_sampled : 0;
     if (decision != sampling_decision::drop) {
       try {
         span_data* r = detail::span_pool::acquire();
         r->context = sc_;
         if (has_parent) {
-          r->parent_span_id = parent.span_id;
-          r->parent_is_remote = parent.is_remote;
+          r->parent_span_id = parent->span_id;
+          r->parent_is_remote = parent->is_remote;
           if (parent_ts && !parent_ts->empty()) r->trace_state = *parent_ts;
         }
         r->kind = o.kind;
@@ -326,7 +328,7 @@ class [[nodiscard]] span {
         rec_ = nullptr;  // out of memory: behave as an unsampled span
       }
     }
-    if (o.make_current) token_ = detail::push_context(sc_, rec_ ? &rec_->trace_state : parent_ts);
+    if (o.make_current) detail::push_context(sc_, rec_ ? &rec_->trace_state : parent_ts, token_);
   }
 
   span_data* rec_ = nullptr;

@@ -6,6 +6,7 @@
 
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/pool_link.hpp>
 #include <llmtrace/ids.hpp>
 
 #include <cstdint>
@@ -63,7 +64,9 @@ inline std::string_view to_string(status_code c) noexcept {
 inline constexpr std::uint8_t trace_flag_sampled = 0x01;
 
 /// The identity of a span as it propagates: ids, flags, and whether it came from another process.
-struct span_context {
+/// Aligned to 16 bytes (32 in all) so it is copied and cleared as two aligned 16-byte halves: the span
+/// hot path reads ids right after writing them, which a 26-byte layout's overlapping copies stall.
+struct alignas(16) span_context {
   llmtrace::trace_id trace_id{};
   llmtrace::span_id span_id{};
   std::uint8_t trace_flags = 0;
@@ -72,6 +75,11 @@ struct span_context {
   bool valid() const noexcept { return trace_id.valid() && span_id.valid(); }
   bool sampled() const noexcept { return (trace_flags & trace_flag_sampled) != 0; }
 };
+
+namespace detail {
+/// The invalid context: the parent of a root span.
+inline constexpr span_context no_span_context{};
+}  // namespace detail
 
 /// A set of attributes owned by a resource, a scope, an event or a link; iterate to read them.
 class attribute_set {
@@ -227,7 +235,10 @@ class span_data {
   }
 
  private:
+  template <typename Record>
+  friend class detail::record_pool;
   std::string name_;
+  detail::pool_link pool_link_;
 };
 
 LLMTRACE_END_NAMESPACE

@@ -7,6 +7,7 @@
 #include <llmtrace/any_value.hpp>
 #include <llmtrace/attributes.hpp>
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/pool_link.hpp>
 #include <llmtrace/ids.hpp>
 #include <llmtrace/span_data.hpp>
 
@@ -118,6 +119,11 @@ class log_record {
     if (severity_text.capacity() > 256) std::string().swap(severity_text);
     if (event_name.capacity() > 256) std::string().swap(event_name);
   }
+
+ private:
+  template <typename Record>
+  friend class detail::record_pool;
+  detail::pool_link pool_link_;
 };
 
 LLMTRACE_END_NAMESPACE
