@@ -280,20 +280,52 @@ class attribute_store {
   /// dropped it (counted in dropped()). Strings are repaired and truncated to `max_len` characters.
   bool set(std::string_view key, const attribute_value& value, std::uint32_t max_count, std::uint32_t max_len) {
     if (key.empty()) return false;
-    attr_slot* slot = find_slot(key);
+    // A key not seen yet (its filter bit clear: the usual case) skips the scan for a duplicate.
+    const std::uint64_t bit = key_bit(key);
+    attr_slot* slot = (key_filter_ & bit) ? find_slot(key) : nullptr;
     if (!slot) {
       if (slots_.size() >= max_count) {
         ++dropped_;
         return false;
       }
-      attr_slot fresh{};
-      fresh.key_off = put(key);
-      fresh.key_len = static_cast<std::uint32_t>(key.size());
-      slots_.push_back(fresh);
-      slot = &slots_.back();
+      key_filter_ |= bit;
+      // Filled in place: a slot built on the stack and copied in is read back right after its
+      // fields were stored, which stalls the copy.
+      const auto key_len = static_cast<std::uint32_t>(key.size());
+      const std::string_view str = value.as_string();
+      if (value.type() == value_type::string && is_ascii(str)) {
+        // The usual case in one piece: key and value copied into the arena with one size check.
+        const std::size_t n = str.size() < max_len ? str.size() : max_len;
+        const auto key_off = static_cast<std::uint32_t>(arena_.size());
+        char* d = arena_.extend(key.size() + n);
+        std::memcpy(d, key.data(), key.size());
+        if (n) std::memcpy(d + key.size(), str.data(), n);
+        attr_slot& fresh = slots_.emplace_back();
+        fresh.key_off = key_off;
+        fresh.key_len = key_len;
+        fresh.type = value_type::string;
+        fresh.v.off = key_off + key_len;
+        fresh.count = static_cast<std::uint32_t>(n);
+        return true;
+      }
+      const std::uint32_t key_off = put(key);
+      slot = &slots_.emplace_back();
+      slot->key_off = key_off;
+      slot->key_len = key_len;
     }
     store_value(*slot, value, max_len);
     return true;
+  }
+
+  /// Asks the CPU to bring the store's buffers into cache (a recycled span's, before it is filled).
+  void prefetch_for_write() const noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    const char* s = reinterpret_cast<const char*>(slots_.data());
+    for (std::size_t off = 0; off < slots_.capacity() * sizeof(attr_slot) && off < 256; off += 64)
+      __builtin_prefetch(s + off, 1, 3);
+    for (std::size_t off = 0; off < arena_.capacity() && off < 512; off += 64)
+      __builtin_prefetch(arena_.data() + off, 1, 3);
+#endif
   }
 
   /// The value for `key`, or nullptr-like empty optional semantics via `found`.
@@ -357,6 +389,7 @@ class attribute_store {
     slots_.clear();
     arena_.clear();
     dropped_ = 0;
+    key_filter_ = 0;
   }
   /// Releases memory when a one-off huge span grew the buffers far past the usual working size.
   void trim(std::size_t max_bytes) {
@@ -365,6 +398,13 @@ class attribute_store {
   }
 
  private:
+  /// One of 64 bits for a key (from its length and two of its bytes): a key whose bit is clear in
+  /// key_filter_ is certainly not in the store yet.
+  static std::uint64_t key_bit(std::string_view key) noexcept {
+    const auto first = static_cast<unsigned char>(key.front());
+    const auto last = static_cast<unsigned char>(key.back());
+    return std::uint64_t{1} << ((key.size() * 7 + first + last * 3) & 63);
+  }
   attr_slot* find_slot(std::string_view key) noexcept {
     for (auto& s : slots_)
       if (s.key_len == key.size() && std::memcmp(arena_.data() + s.key_off, key.data(), key.size()) == 0) return &s;
@@ -454,6 +494,7 @@ class attribute_store {
   std::vector<attr_slot> slots_;
   byte_buffer arena_;
   std::uint32_t dropped_ = 0;
+  std::uint64_t key_filter_ = 0;  // the key_bit of every key stored
 };
 
 }  // namespace detail

@@ -396,7 +396,7 @@ class batch_engine {
       if (!st.settled) (ok ? st.exported : st.dropped_export).fetch_add(n, std::memory_order_relaxed);
     } catch (...) {
     }
-    for (auto* s : batch) record_pool<Record>::release(s);
+    record_pool<Record>::release(batch.data(), batch.size());
     batch.clear();
   }
 

@@ -111,6 +111,8 @@ class attribute_set {
   auto end() const noexcept { return store_.end(); }
   void clear() noexcept { store_.clear(); }
   void trim(std::size_t max_bytes) { store_.trim(max_bytes); }
+  /// Brings the set's buffers into cache ahead of filling it again (see detail::record_pool).
+  void prefetch_for_write() const noexcept { store_.prefetch_for_write(); }
   void add_dropped(std::uint32_t n) noexcept { store_.add_dropped(n); }
 
  private:
@@ -224,6 +226,8 @@ class span_data {
     recorded_sampled = true;
     name_.clear();
   }
+  /// Brings the buffers a new span fills first into cache (called by the pool as it hands out a record).
+  void prefetch_for_write() const noexcept { attributes.prefetch_for_write(); }
   /// Frees memory grown far past the usual working size (one huge prompt must not pin megabytes).
   void trim() {
     constexpr std::size_t keep = 64 * 1024;

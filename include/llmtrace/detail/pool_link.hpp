@@ -1,5 +1,5 @@
-// llmtrace/detail/pool_link.hpp: the two pointers a pooled record (span, log record) carries for
-// detail::record_pool: the pool home of the thread that acquired it last, and the free-list link.
+// llmtrace/detail/pool_link.hpp: what a pooled record (span, log record) carries for
+// detail::record_pool: the pool home of the thread that acquired it last.
 // Thread-safety: written by the pool only (see span_pool.hpp).
 #pragma once
 
@@ -18,7 +18,6 @@ struct pool_link {
   pool_link(const pool_link&) noexcept {}
   pool_link& operator=(const pool_link&) noexcept { return *this; }
   void* home = nullptr;  // the record_pool<Record>::home of the thread that last acquired it
-  void* next = nullptr;  // the next record in a free list
 };
 
 }  // namespace detail

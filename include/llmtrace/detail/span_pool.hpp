@@ -1,14 +1,15 @@
 // llmtrace/detail/span_pool.hpp: recycles records (spans, log records) so a steady stream of them
 // allocates nothing, and so each record goes back to the thread that fills it.
 //
-// Every thread that acquires records has a *home*: a private free list plus a lock-free stack that
-// other threads push to. A record remembers the home of the thread that acquired it; released on that
-// thread it goes onto the private list, released elsewhere (the batch worker, after export) it is pushed
-// onto its home's stack with one compare-and-swap. An empty private list takes the whole stack with one
-// exchange. So the application thread reuses its own records: no shared lock per record or per chunk,
-// no records wandering between application threads' cores. A global list (locked) serves only a thread's
-// first records and the records of threads that exited; a home outlives its thread and is adopted by
-// the next new thread (homes are never freed: records in flight may still point at them).
+// Every thread that acquires records has a *home*: a private free list, plus a list other threads
+// return records to under the home's own lock. A record remembers the home of the thread that acquired
+// it. Released on that thread it goes onto the private list; released elsewhere (the batch worker,
+// after export, a whole batch under one lock) it goes onto its home's returned list, and the owner
+// takes that whole list with one lock when its private list runs dry. No shared lock per record, no
+// records wandering between application threads' cores, and the releasing thread never writes into
+// a record (that would pull its cache line to the exporter's core). A global list (locked) serves only
+// a thread's first records and those of threads that exited; a home outlives its thread and is adopted
+// by the next new thread (homes are never freed: records in flight may still point at them).
 // Thread-safety: acquire/release from any thread.
 #pragma once
 
@@ -25,8 +26,8 @@
 LLMTRACE_BEGIN_NAMESPACE
 namespace detail {
 
-/// A pool of `Record`s; `Record` has reset() (clear for reuse), trim() (free what grew too big) and
-/// a `pool_link_` member this pool may use (friend).
+/// A pool of `Record`s; `Record` has reset() (clear for reuse), trim() (free what grew too big),
+/// prefetch_for_write() and a `pool_link_` member this pool may use (friend).
 template <typename Record>
 class LLMTRACE_API record_pool {
  public:
@@ -37,15 +38,15 @@ class LLMTRACE_API record_pool {
     home* h = current_home();
     if (LLMTRACE_UNLIKELY(!h)) h = bind_home();  // still null while the thread exits
     Record* r;
-    if (LLMTRACE_LIKELY(h && h->local)) {
-      r = h->local;
-      h->local = static_cast<Record*>(r->pool_link_.next);
-      if (h->local) prefetch(h->local);
+    if (LLMTRACE_LIKELY(h && !h->local.empty())) {
+      r = h->local.back();
+      h->local.pop_back();
+      if (!h->local.empty()) prefetch(h->local.back());
     } else {
       r = refill(h);
     }
+    r->prefetch_for_write();
     r->pool_link_.home = h;
-    r->pool_link_.next = nullptr;
     // Reset (and trim) here, on the thread that fills the record, not where it was released
     // (usually the exporter's thread): touching it there would pull its cache lines to that core.
     r->trim();
@@ -55,29 +56,34 @@ class LLMTRACE_API record_pool {
 
   /// Returns a record for reuse (it is reset when acquired again).
   static void release(Record* r) noexcept {
-    if (!r) return;
-    auto* owner = static_cast<home*>(r->pool_link_.home);
+    if (r) release(&r, 1);
+  }
+
+  /// Returns `n` records; consecutive records of the same home are handed back under one lock.
+  static void release(Record* const* rs, std::size_t n) noexcept {
     home* mine = current_home();
-    if (owner == nullptr || owner == mine) {
-      if (LLMTRACE_UNLIKELY(!mine)) {
-        to_global(r);
-        return;
+    for (std::size_t i = 0; i < n;) {
+      auto* owner = static_cast<home*>(rs[i]->pool_link_.home);
+      std::size_t j = i + 1;
+      while (j < n && rs[j]->pool_link_.home == owner) ++j;
+      if (owner && owner != mine) {
+        give_back(*owner, rs + i, j - i);
+      } else if (mine) {
+        for (std::size_t k = i; k < j; ++k) keep(*mine, rs[k]);
+      } else {
+        for (std::size_t k = i; k < j; ++k) to_global(rs[k]);
       }
-      r->pool_link_.next = mine->local;
-      mine->local = r;
-      return;
+      i = j;
     }
-    void* top = owner->returned.load(std::memory_order_relaxed);
-    do {
-      r->pool_link_.next = top;
-    } while (!owner->returned.compare_exchange_weak(top, r, std::memory_order_release, std::memory_order_relaxed));
   }
 
  private:
   /// One thread's free records. Never freed; recycled when its thread exits.
   struct home {
-    Record* local = nullptr;                 // only the owning thread touches it
-    alignas(64) std::atomic<void*> returned{nullptr};  // pushed by other threads, taken whole by the owner
+    std::vector<Record*> local;  // only the owning thread touches it
+    alignas(64) std::mutex mu;   // guards `returned`
+    std::vector<Record*> returned;
+    std::atomic<bool> has_returned{false};
   };
   struct global_list {
     std::mutex mu;
@@ -97,12 +103,16 @@ class LLMTRACE_API record_pool {
       current_home() = nullptr;  // releases during the rest of this thread's exit go to the global list
       auto& g = global();
       try {
-        std::lock_guard<std::mutex> lk(g.mu);
-        for (Record* r = take_all(*mine); r;) {
-          Record* next = static_cast<Record*>(r->pool_link_.next);
-          g.free.push_back(r);
-          r = next;
+        std::vector<Record*> returned;
+        {
+          std::lock_guard<std::mutex> lk(mine->mu);
+          returned.swap(mine->returned);
+          mine->has_returned.store(false, std::memory_order_relaxed);
         }
+        std::lock_guard<std::mutex> lk(g.mu);
+        g.free.insert(g.free.end(), mine->local.begin(), mine->local.end());
+        g.free.insert(g.free.end(), returned.begin(), returned.end());
+        mine->local.clear();
         g.spare_homes.push_back(mine);
       } catch (...) {
         // out of memory: the records stay on the home, which is then never adopted (a bounded leak)
@@ -144,37 +154,50 @@ class LLMTRACE_API record_pool {
     return h;
   }
 
-  /// Everything on `h`: its private list, then what other threads returned.
-  static Record* take_all(home& h) noexcept {
-    Record* list = h.local;
-    h.local = nullptr;
-    auto* returned = static_cast<Record*>(h.returned.exchange(nullptr, std::memory_order_acquire));
-    if (!list) return returned;
-    Record* tail = list;
-    while (tail->pool_link_.next) tail = static_cast<Record*>(tail->pool_link_.next);
-    tail->pool_link_.next = returned;
-    return list;
+  /// On the owning thread: onto the private list.
+  static void keep(home& h, Record* r) noexcept {
+    try {
+      h.local.push_back(r);
+    } catch (...) {
+      to_global(r);
+    }
+  }
+  /// From another thread: onto the owner's returned list, under its lock.
+  LLMTRACE_NOINLINE static void give_back(home& h, Record* const* rs, std::size_t n) noexcept {
+    try {
+      std::lock_guard<std::mutex> lk(h.mu);
+      h.returned.insert(h.returned.end(), rs, rs + n);
+      h.has_returned.store(true, std::memory_order_release);
+    } catch (...) {
+      for (std::size_t k = 0; k < n; ++k) to_global(rs[k]);
+    }
   }
 
-  /// A record for a thread whose private list is empty: the first of what others returned (the rest
-  /// becomes the private list), else of a chunk from the global list, else a new one.
+  /// A record for a thread whose private list is empty: what others returned (taken whole), else a
+  /// chunk from the global list, else a new one.
   LLMTRACE_NOINLINE static Record* refill(home* h) {
-    Record* list = h ? static_cast<Record*>(h->returned.exchange(nullptr, std::memory_order_acquire)) : nullptr;
-    if (!list) {
+    if (h && h->has_returned.load(std::memory_order_acquire)) {
+      std::lock_guard<std::mutex> lk(h->mu);
+      h->local.swap(h->returned);
+      h->has_returned.store(false, std::memory_order_relaxed);
+    }
+    if (!h || h->local.empty()) {
       auto& g = global();
       std::lock_guard<std::mutex> lk(g.mu);
-      const std::size_t want = h ? chunk : 1;
-      const std::size_t n = g.free.size() < want ? g.free.size() : want;
-      for (std::size_t i = 0; i < n; ++i) {
+      if (!h) {
+        if (g.free.empty()) return new Record();
         Record* r = g.free.back();
         g.free.pop_back();
-        r->pool_link_.next = list;
-        list = r;
+        return r;
       }
+      const std::size_t n = g.free.size() < chunk ? g.free.size() : chunk;
+      h->local.insert(h->local.end(), g.free.end() - static_cast<std::ptrdiff_t>(n), g.free.end());
+      g.free.resize(g.free.size() - n);
     }
-    if (!list) return new Record();
-    if (h) h->local = static_cast<Record*>(list->pool_link_.next);
-    return list;
+    if (h->local.empty()) return new Record();
+    Record* r = h->local.back();
+    h->local.pop_back();
+    return r;
   }
 
   LLMTRACE_NOINLINE static void to_global(Record* r) noexcept {
@@ -189,7 +212,7 @@ class LLMTRACE_API record_pool {
 
   static void prefetch(const Record* r) noexcept {
 #if defined(__GNUC__) || defined(__clang__)
-    // The next span's record: its first lines are written as soon as it is acquired.
+    // The next span's record: its lines are written as soon as it is acquired.
     const char* p = reinterpret_cast<const char*>(r);
     for (std::size_t off = 0; off < sizeof(Record); off += 64) __builtin_prefetch(p + off, 1, 3);
 #else

@@ -110,6 +110,8 @@ class log_record {
     resource = nullptr;
     scope = nullptr;
   }
+  /// Brings the buffers a new record fills first into cache (called by the pool as it hands it out).
+  void prefetch_for_write() const noexcept { attributes.prefetch_for_write(); }
   /// Frees memory grown far past the usual working size.
   void trim() {
     constexpr std::size_t keep = 64 * 1024;
