@@ -75,11 +75,11 @@ class tsc_clock {
     const params& p = shared();
     const std::uint32_t seq = p.seq.load(std::memory_order_acquire);
     if (LLMTRACE_LIKELY((seq & 1) == 0 && seq != 0)) {
-      const std::uint64_t base_tsc = p.base_tsc.load(std::memory_order_relaxed);
-      const std::int64_t base_ns = p.base_ns.load(std::memory_order_relaxed);
-      const std::uint64_t mult = p.mult.load(std::memory_order_relaxed);
-      const std::uint64_t horizon = p.horizon.load(std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_acquire);
+      // Acquire loads (plain loads on x86): the sequence number is read again only after them.
+      const std::uint64_t base_tsc = p.base_tsc.load(std::memory_order_acquire);
+      const std::int64_t base_ns = p.base_ns.load(std::memory_order_acquire);
+      const std::uint64_t mult = p.mult.load(std::memory_order_acquire);
+      const std::uint64_t horizon = p.horizon.load(std::memory_order_acquire);
       const std::uint64_t elapsed = __rdtsc() - base_tsc;  // wraps (huge) if this core's counter is behind
       if (LLMTRACE_LIKELY(p.seq.load(std::memory_order_relaxed) == seq && elapsed < horizon))
         return base_ns + mul_shift32(elapsed, mult);
@@ -100,8 +100,7 @@ class tsc_clock {
     const std::uint32_t seq = p.seq.load(std::memory_order_relaxed);
     if (seq != 0) {
       p.seq.store(seq + 1, std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_release);
-      p.horizon.store(0, std::memory_order_relaxed);
+      p.horizon.store(0, std::memory_order_release);
       p.seq.store(seq + 2, std::memory_order_release);
     }
     p.due_steady.store(0, std::memory_order_relaxed);
@@ -229,20 +228,19 @@ class tsc_clock {
   static void publish(params& p, std::uint32_t seq, std::uint64_t tsc, std::int64_t base_ns, std::uint64_t mult,
                       std::uint64_t horizon) noexcept {
     const std::uint32_t odd = seq == 0 ? 1 : seq + 1;
+    // Release stores (plain stores on x86): none moves before the odd sequence number.
     p.seq.store(odd, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
-    p.base_tsc.store(tsc, std::memory_order_relaxed);
-    p.base_ns.store(base_ns, std::memory_order_relaxed);
-    p.mult.store(mult, std::memory_order_relaxed);
-    p.horizon.store(horizon, std::memory_order_relaxed);
+    p.base_tsc.store(tsc, std::memory_order_release);
+    p.base_ns.store(base_ns, std::memory_order_release);
+    p.mult.store(mult, std::memory_order_release);
+    p.horizon.store(horizon, std::memory_order_release);
     p.seq.store(odd + 1, std::memory_order_release);
   }
   static void unpublish(params& p) noexcept {
     const std::uint32_t seq = p.seq.load(std::memory_order_relaxed);
     if (seq == 0) return;
     p.seq.store(seq + 1, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_release);
-    p.horizon.store(0, std::memory_order_relaxed);
+    p.horizon.store(0, std::memory_order_release);
     p.seq.store(seq + 2, std::memory_order_release);
   }
 };
