@@ -206,6 +206,28 @@ struct span_limits {
 
 namespace detail {
 
+/// memcpy for the short strings of the span hot path (names, keys, values of a few dozen bytes):
+/// fixed-size copies the compiler inlines, overlapping at the ends, instead of a call into libc.
+inline void copy_bytes(char* dst, const char* src, std::size_t n) noexcept {
+  if (n >= 16 && n <= 32) {
+    char head[16], tail[16];
+    std::memcpy(head, src, 16);
+    std::memcpy(tail, src + n - 16, 16);
+    std::memcpy(dst, head, 16);
+    std::memcpy(dst + n - 16, tail, 16);
+  } else if (n >= 8 && n < 16) {
+    std::uint64_t head, tail;
+    std::memcpy(&head, src, 8);
+    std::memcpy(&tail, src + n - 8, 8);
+    std::memcpy(dst, &head, 8);
+    std::memcpy(dst + n - 8, &tail, 8);
+  } else if (n > 32) {
+    std::memcpy(dst, src, n);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
 /// A growable byte buffer with an inline append fast path (std::string's append is an out-of-line
 /// call with more checks; this is the span hot path). Copyable; keeps its capacity when cleared.
 class byte_buffer {
@@ -240,8 +262,9 @@ class byte_buffer {
     return p;
   }
   void append(const char* p, std::size_t n) {
-    if (n) std::memcpy(extend(n), p, n);
+    if (n) copy_bytes(extend(n), p, n);
   }
+  std::string_view view() const noexcept { return std::string_view(data_.get(), size_); }
   void push_back(char c) { *extend(1) = c; }
 
  private:
@@ -298,8 +321,8 @@ class attribute_store {
         const std::size_t n = str.size() < max_len ? str.size() : max_len;
         const auto key_off = static_cast<std::uint32_t>(arena_.size());
         char* d = arena_.extend(key.size() + n);
-        std::memcpy(d, key.data(), key.size());
-        if (n) std::memcpy(d + key.size(), str.data(), n);
+        copy_bytes(d, key.data(), key.size());
+        copy_bytes(d + key.size(), str.data(), n);
         attr_slot& fresh = slots_.emplace_back();
         fresh.key_off = key_off;
         fresh.key_len = key_len;

@@ -196,8 +196,17 @@ class span_data {
   const instrumentation_scope* scope = nullptr;  ///< owned by the tracer provider
   bool recorded_sampled = true;  ///< false for record-only spans (processors see them, exporters do not)
 
-  std::string_view name() const noexcept { return name_; }
-  void set_name(std::string_view n) { name_.assign(n.data(), n.size()); }
+  std::string_view name() const noexcept {
+    return name_len_ <= inline_name ? std::string_view(name_inline_, name_len_) : std::string_view(name_long_);
+  }
+  void set_name(std::string_view n) {
+    if (LLMTRACE_LIKELY(n.size() <= inline_name)) {
+      detail::copy_bytes(name_inline_, n.data(), n.size());
+    } else {
+      name_long_.assign(n.data(), n.size());
+    }
+    name_len_ = static_cast<std::uint32_t>(n.size() <= inline_name ? n.size() : inline_name + 1);
+  }
   bool has_parent() const noexcept { return parent_span_id.valid(); }
   /// end - start, saturated at the int64 limits (times set through the API can be anything).
   std::int64_t duration_ns() const noexcept {
@@ -224,7 +233,7 @@ class span_data {
     resource = nullptr;
     scope = nullptr;
     recorded_sampled = true;
-    name_.clear();
+    name_len_ = 0;
   }
   /// Brings the buffers a new span fills first into cache (called by the pool as it hands out a record).
   void prefetch_for_write() const noexcept { attributes.prefetch_for_write(); }
@@ -232,7 +241,7 @@ class span_data {
   void trim() {
     constexpr std::size_t keep = 64 * 1024;
     attributes.trim(keep);
-    if (name_.capacity() > keep) std::string().swap(name_);
+    if (name_long_.capacity() > keep) std::string().swap(name_long_);
     if (events.capacity() > 256) std::vector<span_event>().swap(events);
     if (links.capacity() > 256) std::vector<span_link>().swap(links);
     if (status_message.capacity() > keep) std::string().swap(status_message);
@@ -241,7 +250,12 @@ class span_data {
  private:
   template <typename Record>
   friend class detail::record_pool;
-  std::string name_;
+  // The name: inside the record when short (the usual case: no heap block to touch, no call into
+  // std::string on the hot path), else in name_long_ (name_len_ is then inline_name + 1).
+  static constexpr std::uint32_t inline_name = 48;
+  std::uint32_t name_len_ = 0;
+  char name_inline_[inline_name] = {};
+  std::string name_long_;
   detail::pool_link pool_link_;
 };
 
