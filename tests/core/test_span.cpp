@@ -297,3 +297,50 @@ TEST_CASE("the global provider's default tracer and LLMTRACE_SPAN") {
   CHECK(s.scope->name == "llmtrace");
   CHECK(s.attributes.size() == 1);
 }
+
+TEST_CASE("names of every length survive recycled records, copies and renames") {
+  recording_provider rp;
+  // Lengths around the record's inline name storage (48 bytes), each span in a record the last one
+  // used (the simple processor releases it at once), so a long name is followed by short ones.
+  const std::string long_name(200, 'n');
+  const std::vector<std::string> names = {long_name, "a", std::string(48, 'b'), std::string(49, 'c'), "", "d"};
+  for (const auto& n : names) {
+    span s(rp.tracer, n);
+  }
+  {
+    span s(rp.tracer, "short");
+    s.update_name(long_name + "!");
+  }
+  {
+    span s(rp.tracer, long_name);
+    s.update_name("short again");
+  }
+  const auto spans = rp.store->spans();
+  REQUIRE(spans.size() == names.size() + 2);
+  for (std::size_t i = 0; i < names.size(); ++i) CHECK(std::string(spans[i].name()) == names[i]);
+  CHECK(std::string(spans[names.size()].name()) == long_name + "!");
+  CHECK(std::string(spans[names.size() + 1].name()) == "short again");
+  // A copy owns its name (the store holds copies of recycled records).
+  span_data copy = spans[0];
+  span_data other = spans[1];
+  other = copy;
+  CHECK(std::string(other.name()) == long_name);
+}
+
+TEST_CASE("attributes set twice keep one slot with the last value, whatever the key's filter bit") {
+  recording_provider rp;
+  {
+    span s(rp.tracer, "dup");
+    // Many keys share filter bits (64 of them): each key set twice must still be stored once.
+    for (int round = 0; round < 2; ++round)
+      for (int k = 0; k < 100; ++k)
+        s.set_attribute("key." + std::to_string(k), round == 0 ? std::string("first") : std::to_string(k));
+    s.set_attribute("key.7", std::int64_t{7});  // a string replaced by an integer
+  }
+  const auto d = rp.only("dup");
+  CHECK(d.attributes.size() == 100);
+  CHECK(d.attributes.get_string("key.42") == "42");
+  attribute_value v;
+  REQUIRE(d.attributes.find("key.7", v));
+  CHECK(v.as_int() == 7);
+}

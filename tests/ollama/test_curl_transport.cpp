@@ -24,9 +24,9 @@ namespace {
 class test_server {
  public:
   test_server() {
-    srv_.Get("/echo", [this](const httplib::Request& req, httplib::Response& res) { echo(req, res); });
-    srv_.Post("/echo", [this](const httplib::Request& req, httplib::Response& res) { echo(req, res); });
-    srv_.Put("/echo", [this](const httplib::Request& req, httplib::Response& res) { echo(req, res); });
+    srv_.Get("/echo", [](const httplib::Request& req, httplib::Response& res) { echo(req, res); });
+    srv_.Post("/echo", [](const httplib::Request& req, httplib::Response& res) { echo(req, res); });
+    srv_.Put("/echo", [](const httplib::Request& req, httplib::Response& res) { echo(req, res); });
     srv_.Get("/port", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(std::to_string(req.remote_port), "text/plain");
     });

@@ -214,7 +214,7 @@ TEST_CASE("generate, embed, embeddings, tags, ps and show responses") {
       json::parse(R"({"model":"all-minilm","embeddings":[[0.6,0.8],[1,0]],"total_duration":5,"prompt_eval_count":4})"),
       e);
   REQUIRE(e.embeddings.size() == 2);
-  CHECK(e.embeddings[0][1] == doctest::Approx(0.8f));
+  CHECK(static_cast<double>(e.embeddings[0][1]) == doctest::Approx(static_cast<double>(0.8f)));
   CHECK(*e.metrics.prompt_eval_count == 4);
   ol::embed_response empty;
   ol::decode(json::parse(R"({"model":"all-minilm","embeddings":[]})"), empty);

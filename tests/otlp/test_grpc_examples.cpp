@@ -63,7 +63,9 @@ TEST_CASE("every span of the examples reaches a real gRPC server, decoded by bot
       {"example_04_tool_loop", true},           {"example_05_rag_pipeline", true}, {"example_06_thread_pool", true},
       {"example_07_incoming_traceparent", true}};
   auto& server = t::shared_grpc_collector();
-  for (const auto& [name, needs_ollama] : examples) {
+  for (const auto& example : examples) {
+    const std::string& name = example.first;  // named references: CAPTURE's lambda cannot capture a binding in C++17
+    const bool needs_ollama = example.second;
     CAPTURE(name);
     server.reset();
     const std::string file = (std::filesystem::temp_directory_path() /

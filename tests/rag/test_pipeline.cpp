@@ -265,8 +265,10 @@ TEST_CASE("query: one trace with embeddings, retrieval and chat (with its phases
   CHECK(int_attr(ret, sc::gen_ai_retrieval_top_k) == 2);
   CHECK(int_attr(ret, sc::llmtrace_retrieval_result_count) == 2);
   CHECK(int_attr(ret, sc::llmtrace_retrieval_store_size) == static_cast<std::int64_t>(store->size()));
-  CHECK(double_attr(ret, sc::llmtrace_retrieval_score_best) == doctest::Approx(a.sources[0].score));
-  CHECK(double_attr(ret, sc::llmtrace_retrieval_score_worst) == doctest::Approx(a.sources[1].score));
+  CHECK(double_attr(ret, sc::llmtrace_retrieval_score_best) ==
+        doctest::Approx(static_cast<double>(a.sources[0].score)));
+  CHECK(double_attr(ret, sc::llmtrace_retrieval_score_worst) ==
+        doctest::Approx(static_cast<double>(a.sources[1].score)));
   CHECK(double_attr(ret, sc::llmtrace_retrieval_score_mean) ==
         doctest::Approx((double(a.sources[0].score) + double(a.sources[1].score)) / 2));
   CHECK_FALSE(ret.attributes.contains(sc::gen_ai_retrieval_documents));
@@ -305,7 +307,7 @@ TEST_CASE("content capture adds the question, the retrieval query and documents"
   REQUIRE(docs.size() == a.sources.size());
   CHECK(docs[0]["id"] == a.sources[0].id);
   CHECK(docs[0]["id"].get<std::string>().rfind("ships.md#", 0) == 0);
-  CHECK(docs[0]["score"].get<double>() == doctest::Approx(a.sources[0].score));
+  CHECK(docs[0]["score"].get<double>() == doctest::Approx(static_cast<double>(a.sources[0].score)));
   CHECK_FALSE(ret.attributes.get_string(sc::gen_ai_retrieval_query_text).empty());
 }
 

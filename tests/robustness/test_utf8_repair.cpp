@@ -36,7 +36,9 @@ const std::pair<std::string, std::string> cases[] = {
 TEST_CASE("one U+FFFD per maximal invalid subpart, in the repair helper and in both OTLP encoders") {
   resource res;
   instrumentation_scope scope{"s", "", "", {}};
-  for (const auto& [in, want] : cases) {
+  for (const auto& c : cases) {
+    const std::string& in = c.first;  // named references: CAPTURE's lambda cannot capture a binding in C++17
+    const std::string& want = c.second;
     CAPTURE(in);
     CHECK(detail::sanitize_utf8(in) == want);
 

@@ -87,7 +87,11 @@ struct price_table {
       if (!j["currency"].is_string()) throw std::runtime_error("price table: \"currency\" must be a string");
       t.currency = j["currency"].get<std::string>();
     }
-    for (const auto& [name, p] : j["models"].items()) {
+    for (const auto& item : j["models"].items()) {
+      // Named references, not a structured binding: lambdas capture those only from C++20 (clang 14
+      // rejects it in C++17).
+      const std::string& name = item.key();
+      const nlohmann::json& p = item.value();
       if (!p.is_object()) throw std::runtime_error("price table: model \"" + name + "\" must be an object");
       model_price m;
       m.model = name;
