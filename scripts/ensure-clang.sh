@@ -8,10 +8,4 @@ if ! compgen -G "/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64
   version=$( (clang++ --version 2>/dev/null || echo "version 14") | sed -n 's/.*version \([0-9]*\).*/\1/p' | head -1)
   need+=("libclang-rt-${version}-dev")
 fi
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "llmtrace: installing ${need[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}"
-fi
+bash "$(dirname "$0")/apt-install.sh" "${need[@]}"
