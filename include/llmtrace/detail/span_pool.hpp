@@ -41,11 +41,16 @@ class LLMTRACE_API record_pool {
     if (LLMTRACE_LIKELY(h && !h->local.empty())) {
       r = h->local.back();
       h->local.pop_back();
-      if (!h->local.empty()) prefetch(h->local.back());
+      // A two-step pipeline one span ahead: the next record's header was prefetched by the previous
+      // acquire, so its buffer addresses can be read now and its buffers prefetched; and the header of
+      // the record after it is prefetched for the next acquire.
+      const std::size_t left = h->local.size();
+      if (left >= 1) h->local[left - 1]->prefetch_for_write();
+      if (left >= 2) prefetch(h->local[left - 2]);
     } else {
       r = refill(h);
+      r->prefetch_for_write();
     }
-    r->prefetch_for_write();
     r->pool_link_.home = h;
     // Reset (and trim) here, on the thread that fills the record, not where it was released
     // (usually the exporter's thread): touching it there would pull its cache lines to that core.
