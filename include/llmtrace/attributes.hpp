@@ -264,7 +264,6 @@ class byte_buffer {
   void append(const char* p, std::size_t n) {
     if (n) copy_bytes(extend(n), p, n);
   }
-  std::string_view view() const noexcept { return std::string_view(data_.get(), size_); }
   void push_back(char c) { *extend(1) = c; }
 
  private:

@@ -7,9 +7,6 @@
 #include <llmtrace/detail/random.hpp>
 
 #include <array>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -52,15 +49,8 @@ struct trace_id : detail::id_bytes<16> {
       hi = detail::random_u64();
       lo = detail::random_u64();
     } while ((hi | lo) == 0);
-    // One 16-byte store where SSE2 exists: copying the id soon after (into the span's record and
-    // context) then reads what a single store wrote, which the CPU forwards without a stall.
-#if defined(__SSE2__)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(id.bytes.data()),
-                     _mm_set_epi64x(static_cast<long long>(lo), static_cast<long long>(hi)));
-#else
     std::memcpy(id.bytes.data(), &hi, 8);
     std::memcpy(id.bytes.data() + 8, &lo, 8);
-#endif
     return id;
   }
   /// Parses 32 lowercase hex digits; nullopt for anything else, including the all-zero id.

@@ -64,9 +64,7 @@ inline std::string_view to_string(status_code c) noexcept {
 inline constexpr std::uint8_t trace_flag_sampled = 0x01;
 
 /// The identity of a span as it propagates: ids, flags, and whether it came from another process.
-/// Aligned to 16 bytes (32 in all) so it is copied and cleared as two aligned 16-byte halves: the span
-/// hot path reads ids right after writing them, which a 26-byte layout's overlapping copies stall.
-struct alignas(16) span_context {
+struct span_context {
   llmtrace::trace_id trace_id{};
   llmtrace::span_id span_id{};
   std::uint8_t trace_flags = 0;

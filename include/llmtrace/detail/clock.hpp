@@ -87,22 +87,18 @@ class tsc_clock {
     return slow_now();
   }
 
-  /// True once the counter is calibrated and in use (false where it is not invariant).
+  /// True once the counter is calibrated and in use (false where it is not invariant, or where its
+  /// measured rate was unusable).
   static bool active() noexcept {
-    const std::uint32_t seq = shared().seq.load(std::memory_order_acquire);
-    return seq != 0;
+    const params& p = shared();
+    return p.seq.load(std::memory_order_acquire) != 0 && p.invariant.load(std::memory_order_relaxed) > 0;
   }
   /// Forces a measurement at the next reading (tests).
   static void expire_for_testing() noexcept {
     params& p = shared();
     bool expected = false;
     if (!p.busy.compare_exchange_strong(expected, true, std::memory_order_acquire)) return;
-    const std::uint32_t seq = p.seq.load(std::memory_order_relaxed);
-    if (seq != 0) {
-      p.seq.store(seq + 1, std::memory_order_relaxed);
-      p.horizon.store(0, std::memory_order_release);
-      p.seq.store(seq + 2, std::memory_order_release);
-    }
+    unpublish(p);
     p.due_steady.store(0, std::memory_order_relaxed);
     p.busy.store(false, std::memory_order_release);
   }
