@@ -4,8 +4,10 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/cache_hint.hpp>
 #include <llmtrace/detail/utf8.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -341,13 +343,15 @@ class attribute_store {
 
   /// Asks the CPU to bring the store's buffers into cache (a recycled span's, before it is filled).
   void prefetch_for_write() const noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-    const char* s = reinterpret_cast<const char*>(slots_.data());
-    for (std::size_t off = 0; off < slots_.capacity() * sizeof(attr_slot) && off < 256; off += 64)
-      __builtin_prefetch(s + off, 1, 3);
-    for (std::size_t off = 0; off < arena_.capacity() && off < 512; off += 64)
-      __builtin_prefetch(arena_.data() + off, 1, 3);
-#endif
+    detail::prefetch_lines_for_write(slots_.data(), std::min<std::size_t>(slots_.capacity() * sizeof(attr_slot), 256));
+    detail::prefetch_lines_for_write(arena_.data(), std::min<std::size_t>(arena_.capacity(), 512));
+  }
+
+  /// Asks the CPU to bring the lines in use into cache ahead of reading them (an encoder, a record
+  /// or two ahead).
+  void prefetch_for_read() const noexcept {
+    detail::prefetch_lines_for_read(slots_.data(), slots_.size() * sizeof(attr_slot));
+    detail::prefetch_lines_for_read(arena_.data(), arena_.size());
   }
 
   /// The value for `key`, or nullptr-like empty optional semantics via `found`.

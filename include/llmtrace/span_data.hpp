@@ -111,6 +111,9 @@ class attribute_set {
   void trim(std::size_t max_bytes) { store_.trim(max_bytes); }
   /// Brings the set's buffers into cache ahead of filling it again (see detail::record_pool).
   void prefetch_for_write() const noexcept { store_.prefetch_for_write(); }
+  /// Asks the CPU to bring the set's buffers into cache ahead of reading them (an encoder, a record
+  /// or two ahead).
+  void prefetch_for_read() const noexcept { store_.prefetch_for_read(); }
   void add_dropped(std::uint32_t n) noexcept { store_.add_dropped(n); }
 
  private:
@@ -235,6 +238,15 @@ class span_data {
   }
   /// Brings the buffers a new span fills first into cache (called by the pool as it hands out a record).
   void prefetch_for_write() const noexcept { attributes.prefetch_for_write(); }
+  /// Asks the CPU to bring the record into cache ahead of reading it: stage 0 the record itself,
+  /// stage 1 (later: it reads the record) the buffers it points to.
+  void prefetch_for_read(int stage) const noexcept {
+    if (stage == 0) {
+      detail::prefetch_lines_for_read(this, sizeof(*this));
+    } else {
+      attributes.prefetch_for_read();
+    }
+  }
   /// Frees memory grown far past the usual working size (one huge prompt must not pin megabytes).
   void trim() {
     constexpr std::size_t keep = 64 * 1024;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <llmtrace/config.hpp>
+#include <llmtrace/detail/cache_hint.hpp>
 #include <llmtrace/detail/pool_link.hpp>
 #include <llmtrace/span_data.hpp>
 
@@ -216,13 +217,8 @@ class LLMTRACE_API record_pool {
   }
 
   static void prefetch(const Record* r) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
     // The next span's record: its lines are written as soon as it is acquired.
-    const char* p = reinterpret_cast<const char*>(r);
-    for (std::size_t off = 0; off < sizeof(Record); off += 64) __builtin_prefetch(p + off, 1, 3);
-#else
-    (void)r;
-#endif
+    prefetch_lines_for_write(r, sizeof(Record));
   }
 };
 

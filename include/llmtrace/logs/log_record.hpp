@@ -112,6 +112,14 @@ class log_record {
   }
   /// Brings the buffers a new record fills first into cache (called by the pool as it hands it out).
   void prefetch_for_write() const noexcept { attributes.prefetch_for_write(); }
+  /// Asks the CPU to bring the record into cache ahead of reading it (see span_data).
+  void prefetch_for_read(int stage) const noexcept {
+    if (stage == 0) {
+      detail::prefetch_lines_for_read(this, sizeof(*this));
+    } else {
+      attributes.prefetch_for_read();
+    }
+  }
   /// Frees memory grown far past the usual working size.
   void trim() {
     constexpr std::size_t keep = 64 * 1024;

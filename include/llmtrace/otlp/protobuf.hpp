@@ -450,7 +450,13 @@ void write_resource_groups(writer& w, const Batch& batch, WriteRecord write_reco
     if (grouping.opens_resource(g)) resource_at = begin_resource_spans(w, groups[g].res);
     const std::size_t scope_at = w.begin_message(2, 3);
     if (groups[g].scope) write_scope(w, *groups[g].scope);
-    for (std::size_t k = 0; k < groups[g].count; ++k) write_record(w, batch[grouping.index(g, k)]);
+    const std::size_t count = groups[g].count;
+    for (std::size_t k = 0; k < count; ++k) {
+      // Records were written on other cores: ask for the next ones' lines while this one is encoded.
+      if (k + 4 < count) batch[grouping.index(g, k + 4)].prefetch_for_read(0);
+      if (k + 2 < count) batch[grouping.index(g, k + 2)].prefetch_for_read(1);
+      write_record(w, batch[grouping.index(g, k)]);
+    }
     if (groups[g].scope && !groups[g].scope->schema_url.empty()) w.string_field(3, groups[g].scope->schema_url);
     w.end_message(scope_at, 3);
     if (grouping.closes_resource(g)) end_resource_spans(w, resource_at, groups[g].res);
