@@ -62,7 +62,7 @@ TEST_CASE("an exited thread's records serve other threads") {
   CHECK(common(theirs, mine) == n);
 }
 
-TEST_CASE("a record released by a thread that exited before its owner asks is still returned") {
+TEST_CASE("records released by a thread that never acquired one (no pool home) go back to their owner") {
   std::vector<span_data*> first, again;
   std::thread owner([&] {
     first = acquire_n(64);
