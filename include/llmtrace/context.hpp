@@ -157,7 +157,7 @@ inline void push_context(const span_context& sc, const std::string* ts, context_
   t.stack = st;
   if (LLMTRACE_LIKELY(st->depth < context_stack::capacity)) {
     auto& e = st->entries[st->depth];
-    e.sc = sc;
+    copy_span_context(e.sc, sc);
     if (ts && !ts->empty()) {
       try {
         e.trace_state.assign(*ts);

@@ -296,17 +296,24 @@ class [[nodiscard]] span {
         parent_ts = &e->trace_state;
       }
     }
+    // The caller stored the attribute list's pointer and size a moment ago: read them as two words
+    // (a 16-byte copy of the pair stalls; see detail::keep_as_word).
+    const attribute* attrs_at = o.attributes.begin();
+    std::size_t attrs_n = o.attributes.size();
+    detail::keep_as_word(attrs_at);
+    detail::keep_as_word(attrs_n);
+    const attribute_list attrs(attrs_at, attrs_n);
     const bool has_parent = parent->valid();
     sc_.trace_id = has_parent ? parent->trace_id : p->make_trace_id();
     sc_.span_id = p->make_span_id();
     sc_.is_remote = false;
     const auto decision =
-        p->sampler().should_sample(sampling_parameters{*parent, sc_.trace_id, name, o.kind, o.attributes});
+        p->sampler().should_sample(sampling_parameters{*parent, sc_.trace_id, name, o.kind, attrs});
     sc_.trace_flags = decision == sampling_decision::record_and_sample ? trace_flag_sampled : 0;
     if (decision != sampling_decision::drop) {
       try {
         span_data* r = detail::span_pool::acquire();
-        r->context = sc_;
+        detail::copy_span_context(r->context, sc_);
         if (has_parent) {
           r->parent_span_id = parent->span_id;
           r->parent_is_remote = parent->is_remote;
@@ -318,7 +325,7 @@ class [[nodiscard]] span {
         r->scope = t.scope();
         r->recorded_sampled = decision == sampling_decision::record_and_sample;
         const auto& l = p->limits();
-        for (const auto& a : o.attributes)
+        for (const auto& a : attrs)
           r->attributes.set(a.key, a.value, l.attribute_count, l.attribute_value_length);
         r->start_time_unix_nano = o.start_time_unix_nano ? o.start_time_unix_nano : p->now();
         rec_ = r;

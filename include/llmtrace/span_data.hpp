@@ -10,6 +10,7 @@
 #include <llmtrace/ids.hpp>
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -77,6 +78,38 @@ struct span_context {
 namespace detail {
 /// The invalid context: the parent of a root span.
 inline constexpr span_context no_span_context{};
+
+/// Keeps `v` in a general-purpose register at this point: the compiler cannot merge it with a
+/// neighbouring 8-byte load into one 16-byte load. A 16-byte load of two 8-byte values stored a moment
+/// before cannot be forwarded from those stores and waits for them to reach the cache.
+template <typename T>
+inline void keep_as_word(T& v) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  __asm__("" : "+r"(v));
+#else
+  (void)v;
+#endif
+}
+
+/// `dst = src` with loads as wide as the stores that just wrote `src` (8-byte words, then bytes).
+/// The plain assignment copies the 26 bytes with two overlapping 16-byte loads; on a context whose ids
+/// were stored a moment before as 8-byte words (span::start), neither load can be forwarded from those
+/// stores and each waits for them to reach the cache (about 60% of push_context in a profile of the
+/// unsampled span).
+inline void copy_span_context(span_context& dst, const span_context& src) noexcept {
+  std::uint64_t t0, t1, s;
+  std::memcpy(&t0, src.trace_id.bytes.data(), 8);
+  std::memcpy(&t1, src.trace_id.bytes.data() + 8, 8);
+  std::memcpy(&s, src.span_id.bytes.data(), 8);
+  keep_as_word(t0);
+  keep_as_word(t1);
+  keep_as_word(s);
+  std::memcpy(dst.trace_id.bytes.data(), &t0, 8);
+  std::memcpy(dst.trace_id.bytes.data() + 8, &t1, 8);
+  std::memcpy(dst.span_id.bytes.data(), &s, 8);
+  dst.trace_flags = src.trace_flags;
+  dst.is_remote = src.is_remote;
+}
 }  // namespace detail
 
 /// A set of attributes owned by a resource, a scope, an event or a link; iterate to read them.
