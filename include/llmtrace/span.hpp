@@ -307,8 +307,7 @@ class [[nodiscard]] span {
     sc_.trace_id = has_parent ? parent->trace_id : p->make_trace_id();
     sc_.span_id = p->make_span_id();
     sc_.is_remote = false;
-    const auto decision =
-        p->sampler().should_sample(sampling_parameters{*parent, sc_.trace_id, name, o.kind, attrs});
+    const auto decision = p->sampler().should_sample(sampling_parameters{*parent, sc_.trace_id, name, o.kind, attrs});
     sc_.trace_flags = decision == sampling_decision::record_and_sample ? trace_flag_sampled : 0;
     if (decision != sampling_decision::drop) {
       try {
@@ -325,8 +324,7 @@ class [[nodiscard]] span {
         r->scope = t.scope();
         r->recorded_sampled = decision == sampling_decision::record_and_sample;
         const auto& l = p->limits();
-        for (const auto& a : attrs)
-          r->attributes.set(a.key, a.value, l.attribute_count, l.attribute_value_length);
+        for (const auto& a : attrs) r->attributes.set(a.key, a.value, l.attribute_count, l.attribute_value_length);
         r->start_time_unix_nano = o.start_time_unix_nano ? o.start_time_unix_nano : p->now();
         rec_ = r;
         p->on_start(*r);
