@@ -290,6 +290,7 @@ struct series {
   // Collector-only state (under the provider's collection lock).
   std::vector<reader_state> readers;
   std::uint64_t folded_count = 0;    ///< histograms: the count at the previous fold
+  double folded_sum = 0;             ///< histograms: the sum at the previous fold
   std::uint64_t observed_epoch = 0;  ///< observable instruments: the collection that last observed it
 };
 
@@ -648,8 +649,12 @@ class instrument_storage {
     }
     std::uint64_t count = 0;
     for (auto c : cur) count += c;
-    const bool dirty = count != s.folded_count;
+    // Changed since the previous fold: the count, or the sum alone (a measurement whose bucket
+    // increment the previous fold saw and whose sum it did not: the cells are read one by one while
+    // threads record). Checking the count only lost that sum for good when nothing was recorded after.
+    const bool dirty = count != s.folded_count || sum != s.folded_sum;
     s.folded_count = count;
+    s.folded_sum = sum;
     for (auto& r : s.readers) {  // every reader sees the interval's extremes at its next collection
       r.pending = r.pending || dirty;
       r.pending_min = std::min(r.pending_min, mn);
